@@ -1,0 +1,81 @@
+package org.sockethub.jobs;
+
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
+import java.security.SecureRandom;
+import java.util.Base64;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
+
+/**
+ * AES-256-GCM for everything that crosses Redis between gateway and workers: jobs, results and
+ * pushes. The key exists only in the memory of the gateway and of the workers it forked (passed
+ * over the worker's stdin), so Redis never holds a readable payload.
+ *
+ * <p>Wire form: base64 of {@code iv(12) || ciphertext || tag(16)}.
+ */
+public final class JobCipher {
+
+    private static final int IV_BYTES = 12;
+    private static final int TAG_BITS = 128;
+    private static final SecureRandom RANDOM = new SecureRandom();
+
+    private final SecretKeySpec key;
+
+    /**
+     * @param key 32 bytes
+     */
+    public JobCipher(byte[] key) {
+        if (key.length != 32) {
+            throw new IllegalArgumentException("AES-256 needs a 32-byte key");
+        }
+        this.key = new SecretKeySpec(key.clone(), "AES");
+    }
+
+    /** @return 32 fresh random bytes */
+    public static byte[] newKey() {
+        byte[] key = new byte[32];
+        RANDOM.nextBytes(key);
+        return key;
+    }
+
+    /**
+     * @param plaintext text to protect
+     * @return the wire form
+     */
+    public String encrypt(String plaintext) {
+        try {
+            byte[] iv = new byte[IV_BYTES];
+            RANDOM.nextBytes(iv);
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, iv));
+            byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
+            return Base64.getEncoder().encodeToString(ByteBuffer.allocate(iv.length + sealed.length).put(iv).put(sealed).array());
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+
+    /**
+     * @param wire the wire form
+     * @return the plaintext
+     * @throws IllegalArgumentException if the text was not sealed with this key or was altered
+     */
+    public String decrypt(String wire) {
+        try {
+            byte[] all = Base64.getDecoder().decode(wire);
+            if (all.length < IV_BYTES + TAG_BITS / 8) {
+                throw new IllegalArgumentException("sealed payload too short");
+            }
+            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, all, 0, IV_BYTES));
+            return new String(cipher.doFinal(all, IV_BYTES, all.length - IV_BYTES), StandardCharsets.UTF_8);
+        } catch (javax.crypto.AEADBadTagException e) {
+            throw new IllegalArgumentException("payload failed authentication", e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    }
+}

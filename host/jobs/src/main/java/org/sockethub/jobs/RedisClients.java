@@ -1,0 +1,41 @@
+package org.sockethub.jobs;
+
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.config.Config;
+
+/**
+ * The one way this project builds a Redisson client: plain strings ({@link StringCodec}, JSON
+ * done by Jackson), no thread-context class loader tricks, and a connection pool sized for the
+ * process (the gateway needs more than a worker).
+ */
+public final class RedisClients {
+
+    private RedisClients() {
+    }
+
+    /**
+     * @param url      {@code redis://host:port} (or {@code rediss://})
+     * @param poolSize connections for ordinary commands; blocking reads each take their own
+     * @param name     client name, visible in {@code CLIENT LIST}
+     * @return a connected client
+     */
+    public static RedissonClient connect(String url, int poolSize, String name) {
+        Config config = new Config();
+        config.setCodec(StringCodec.INSTANCE);
+        config.setUseThreadClassLoader(false);
+        config.setThreads(Math.max(2, poolSize / 2));
+        config.setNettyThreads(Math.max(2, poolSize));
+        config.useSingleServer()
+                .setAddress(url)
+                .setClientName(name)
+                .setConnectionMinimumIdleSize(1)
+                .setConnectionPoolSize(poolSize)
+                .setSubscriptionConnectionMinimumIdleSize(0)
+                .setSubscriptionConnectionPoolSize(2)
+                .setConnectTimeout(10_000)
+                .setRetryAttempts(3);
+        return Redisson.create(config);
+    }
+}

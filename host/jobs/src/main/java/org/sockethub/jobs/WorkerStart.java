@@ -1,0 +1,22 @@
+package org.sockethub.jobs;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+
+/**
+ * The first line a gateway writes to a worker's stdin: everything the worker needs, secrets
+ * included. It never appears on a command line, in the environment, on disk or in Redis.
+ *
+ * @param key               the node's job key, base64 (see {@link JobCipher})
+ * @param redisUrl          where the streams are
+ * @param nodeId            the gateway node
+ * @param platformId        the platform this worker runs
+ * @param bundle            the platform bundle's location (a {@code file:} URL)
+ * @param config            the platform's merged configuration
+ * @param consumer          this worker's consumer name in the jobs group
+ * @param concurrency       jobs run at once (stateless platforms)
+ * @param heartbeatMs       how often to write a heartbeat line to stdout
+ * @param jobTimeoutMs      after this long a job is given up (the gateway has already answered it)
+ */
+public record WorkerStart(String key, String redisUrl, String nodeId, String platformId, String bundle,
+                          ObjectNode config, String consumer, int concurrency, long heartbeatMs, long jobTimeoutMs) {
+}
