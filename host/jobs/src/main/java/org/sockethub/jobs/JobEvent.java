@@ -7,11 +7,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  *
  * @param kind     what happened
  * @param job      the job id ({@link Kind#RESULT}, {@link Kind#FAILURE})
+ * @param platform the platform ({@link Kind#PUSH})
  * @param instance the instance key ({@link Kind#PUSH})
  * @param activity the result ({@code null}: the original activity) or the pushed activity
  * @param error    the error text ({@link Kind#FAILURE})
  */
-public record JobEvent(Kind kind, String job, String instance, ObjectNode activity, String error) {
+public record JobEvent(Kind kind, String job, String platform, String instance, ObjectNode activity, String error) {
 
     /** The kinds of event. */
     public enum Kind {
@@ -29,7 +30,7 @@ public record JobEvent(Kind kind, String job, String instance, ObjectNode activi
      * @return a result event
      */
     public static JobEvent result(String job, ObjectNode result) {
-        return new JobEvent(Kind.RESULT, job, null, result, null);
+        return new JobEvent(Kind.RESULT, job, null, null, result, null);
     }
 
     /**
@@ -38,15 +39,16 @@ public record JobEvent(Kind kind, String job, String instance, ObjectNode activi
      * @return a failure event
      */
     public static JobEvent failure(String job, String error) {
-        return new JobEvent(Kind.FAILURE, job, null, null, error);
+        return new JobEvent(Kind.FAILURE, job, null, null, null, error);
     }
 
     /**
+     * @param platform the platform
      * @param instance the instance key
      * @param activity the pushed activity
      * @return a push event
      */
-    public static JobEvent push(String instance, ObjectNode activity) {
-        return new JobEvent(Kind.PUSH, null, instance, activity, null);
+    public static JobEvent push(String platform, String instance, ObjectNode activity) {
+        return new JobEvent(Kind.PUSH, null, platform, instance, activity, null);
     }
 }

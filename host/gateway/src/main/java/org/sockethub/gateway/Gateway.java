@@ -1,0 +1,233 @@
+package org.sockethub.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
+import org.sockethub.api.PlatformDescriptor;
+import org.sockethub.gateway.pipeline.Activities;
+import org.sockethub.gateway.pipeline.Pipeline;
+import org.sockethub.gateway.pipeline.PlatformRegistry;
+import org.sockethub.gateway.pipeline.Session;
+import org.sockethub.gateway.transport.ClientEvents;
+import org.sockethub.gateway.transport.ClientSocket;
+import org.sockethub.gateway.validation.ActivitySchemas;
+import org.sockethub.gateway.workers.JobRouter;
+import org.sockethub.jobs.JobEvent;
+import org.sockethub.jobs.JobRequest;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The client-facing behaviour of the server: what each Socket.IO event does. It turns events
+ * into pipeline checks and jobs, and job answers, pushes and worker deaths into acks and
+ * {@code message} events. Transport-free: it sees {@link ClientSocket}s and JSON only.
+ */
+public final class Gateway implements ClientEvents {
+
+    private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
+    private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+
+    private final PlatformRegistry registry;
+    private final Pipeline pipeline;
+    private final JobRouter router;
+    private final Map<String, Client> clients = new ConcurrentHashMap<>();
+    /**
+     * Per platform, per instance key, the sessions attached to that instance: who receives its
+     * pushes, and who is told when its worker dies. A session attaches by sending it a job.
+     */
+    private final Map<String, Map<String, Set<String>>> attached = new ConcurrentHashMap<>();
+
+    private record Client(ClientSocket socket, Session session) {
+    }
+
+    /**
+     * @param registry the platforms
+     * @param router   where jobs go
+     */
+    public Gateway(PlatformRegistry registry, JobRouter router) {
+        this.registry = registry;
+        this.pipeline = new Pipeline(registry::snapshot);
+        this.router = router;
+    }
+
+    @Override
+    public void connected(ClientSocket socket) {
+        clients.put(socket.id(), new Client(socket, new Session(socket.id(), socket.remoteAddress())));
+    }
+
+    @Override
+    public void disconnected(ClientSocket socket, String reason) {
+        Client client = clients.remove(socket.id());
+        if (client != null) {
+            client.session().close();
+            attached.values().forEach(instances -> instances.values().forEach(s -> s.remove(socket.id())));
+        }
+    }
+
+    /** @return connected clients */
+    public int connections() {
+        return clients.size();
+    }
+
+    @Override
+    public void event(ClientSocket socket, String event, List<JsonNode> args, Consumer<JsonNode> ack) {
+        Client client = clients.get(socket.id());
+        if (client == null) {
+            return;
+        }
+        switch (event) {
+            case "schemas" -> schemas(socket, args, ack);
+            case "credentials" -> credentials(client.session(), args, ack);
+            case "message" -> message(client.session(), args, ack);
+            case "activity-object" -> activityObject(client.session(), args, ack);
+            default -> LOG.debug("ignoring event {} from {}", event, socket.id());
+        }
+    }
+
+    private void schemas(ClientSocket socket, List<JsonNode> args, Consumer<JsonNode> ack) {
+        PlatformRegistry.Snapshot snapshot = registry.snapshot();
+        String fingerprint = args.stream().filter(JsonNode::isTextual).map(JsonNode::asText).findFirst().orElse(null);
+        JsonNode answer;
+        if (snapshot.fingerprint().equals(fingerprint)) {
+            ObjectNode unchanged = NODES.objectNode();
+            unchanged.put("fingerprint", fingerprint);
+            unchanged.put("unchanged", true);
+            answer = unchanged;
+        } else {
+            answer = snapshot.registry();
+        }
+        if (ack != null) {
+            ack.accept(answer);
+        } else {
+            socket.emit("schemas", answer);
+        }
+    }
+
+    private void credentials(Session session, List<JsonNode> args, Consumer<JsonNode> ack) {
+        if (args.isEmpty()) {
+            return; // the reference sends no ack for a payload-less event
+        }
+        Pipeline.Verdict verdict = pipeline.check(Pipeline.Event.CREDENTIALS, args.get(0), session.declaredObjects());
+        if (verdict instanceof Pipeline.Rejected rejected) {
+            reply(ack, rejected.answer());
+            return;
+        }
+        Pipeline.Accepted accepted = (Pipeline.Accepted) verdict;
+        ObjectNode activity = accepted.activity();
+        session.storeCredentials(accepted.platform().id(), activity.path("actor").path("id").asText(), activity.deepCopy());
+        reply(ack, Activities.forClient(activity, accepted.platform().id()));
+    }
+
+    private void message(Session session, List<JsonNode> args, Consumer<JsonNode> ack) {
+        if (args.isEmpty()) {
+            return; // the reference sends no ack for a payload-less event
+        }
+        Pipeline.Verdict verdict = pipeline.check(Pipeline.Event.MESSAGE, args.get(0), session.declaredObjects());
+        if (verdict instanceof Pipeline.Rejected rejected) {
+            reply(ack, rejected.answer());
+            return;
+        }
+        Pipeline.Accepted accepted = (Pipeline.Accepted) verdict;
+        PlatformDescriptor platform = accepted.platform().descriptor();
+        ObjectNode activity = accepted.activity();
+        String type = activity.path("type").asText();
+        String actorId = activity.path("actor").path("id").asText();
+        ObjectNode credentials = platform.requireCredentials().contains(type) ? session.credentials(platform.id(), actorId) : null;
+        String instance = platform.persist() ? actorId : platform.id();
+        attached.computeIfAbsent(platform.id(), id -> new ConcurrentHashMap<>())
+                .computeIfAbsent(instance, key -> ConcurrentHashMap.newKeySet()).add(session.id());
+        JobRequest job = new JobRequest(router.nextJobId(platform.id()), session.id(), instance, activity, credentials);
+        router.submit(platform.id(), job).thenAccept(answer -> reply(ack, answerFor(answer, activity, platform.id())));
+    }
+
+    private void activityObject(Session session, List<JsonNode> args, Consumer<JsonNode> ack) {
+        if (args.isEmpty()) {
+            return;
+        }
+        JsonNode object = args.get(0);
+        if (object instanceof ObjectNode o && o.path("id").isTextual() && !o.path("id").asText().isEmpty()) {
+            session.declaredObjects().put(o.get("id").asText(), o.deepCopy());
+            reply(ack, o);
+        } else {
+            reply(ack, Activities.withError(object, "activity-object must be an object with an id."));
+        }
+    }
+
+    private static ObjectNode answerFor(JobEvent answer, ObjectNode request, String platformId) {
+        if (answer.kind() == JobEvent.Kind.RESULT) {
+            ObjectNode result = answer.activity() != null ? answer.activity() : request.deepCopy();
+            return Activities.forClient(result, platformId);
+        }
+        String error = answer.error() == null || answer.error().isEmpty() ? "job failed for unknown reason" : answer.error();
+        return Activities.forClient(Activities.withError(request, error), platformId);
+    }
+
+    private static void reply(Consumer<JsonNode> ack, JsonNode payload) {
+        if (ack != null) {
+            ack.accept(payload);
+        }
+    }
+
+    /**
+     * A platform's worker died: every session that used the platform gets the fatal
+     * {@code type: "error"} message.
+     *
+     * @param platformId the platform
+     * @param error      what happened, e.g. {@code TypeError: dummy type error}
+     */
+    public void workerDied(String platformId, String error) {
+        ObjectNode notice = NODES.objectNode();
+        notice.set("@context", Activities.canonicalContext(platformId));
+        notice.put("type", "error");
+        ObjectNode actor = notice.putObject("actor");
+        actor.put("id", platformId);
+        actor.put("type", "service");
+        notice.put("error", error);
+        Set<String> sessions = new java.util.HashSet<>();
+        attached.getOrDefault(platformId, Map.of()).values().forEach(sessions::addAll);
+        deliver(sessions, notice);
+    }
+
+    private void deliver(Set<String> sessionIds, ObjectNode activity) {
+        for (String sessionId : sessionIds) {
+            Client client = clients.get(sessionId);
+            if (client != null) {
+                client.socket().emit("message", activity);
+            }
+        }
+    }
+
+    /**
+     * A platform instance pushed an activity: after the platform's {@code responses} schema
+     * admits it (errors are exempt), every session attached to the instance receives it.
+     *
+     * @param push the push event
+     */
+    public void pushed(JobEvent push) {
+        String platformId = push.platform();
+        PlatformRegistry.Entry platform = platformId == null ? null : registry.snapshot().platform(platformId);
+        if (platform == null || push.activity() == null) {
+            return;
+        }
+        if (!platform.descriptor().persist()) {
+            LOG.warn("ignoring a push from stateless platform {}", platformId);
+            return;
+        }
+        ObjectNode activity = push.activity();
+        boolean exempt = "error".equals(activity.path("type").asText()) || activity.has("error");
+        if (!exempt) {
+            var invalid = registry.snapshot().schemas().validate(platformId, ActivitySchemas.Kind.RESPONSES, activity);
+            if (invalid.isPresent()) {
+                LOG.warn("dropping malformed outbound message from {}: {}", platformId, invalid.get());
+                return;
+            }
+        }
+        deliver(attached.getOrDefault(platformId, Map.of()).getOrDefault(push.instance(), Set.of()),
+                Activities.forClient(activity, platformId));
+    }
+}

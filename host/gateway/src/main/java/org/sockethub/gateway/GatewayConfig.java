@@ -1,0 +1,88 @@
+package org.sockethub.gateway;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+
+/**
+ * The gateway's view of the resolved configuration (file, environment and flags already merged
+ * and validated by the launcher). Missing keys take the documented defaults, so the gateway also
+ * runs in a bare OSGi container with no configuration at all.
+ */
+public record GatewayConfig(JsonNode root) {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param json the configuration as JSON text, or {@code null} for all defaults
+     * @return the configuration
+     */
+    public static GatewayConfig parse(String json) {
+        try {
+            return new GatewayConfig(json == null || json.isBlank() ? JSON.createObjectNode() : JSON.readTree(json));
+        } catch (IOException e) {
+            throw new UncheckedIOException("sockethub.config is not JSON", e);
+        }
+    }
+
+    public String host() {
+        return root.path("sockethub").path("host").asText("127.0.0.1");
+    }
+
+    public int port() {
+        return root.path("sockethub").path("port").asInt(10550);
+    }
+
+    public String path() {
+        return root.path("sockethub").path("path").asText("/sockethub");
+    }
+
+    public long maxPayloadBytes() {
+        return root.path("sockethub").path("maxPayloadBytes").asLong(262_144);
+    }
+
+    public String redisUrl() {
+        return root.path("redis").path("url").asText("redis://127.0.0.1:6379");
+    }
+
+    public long jobTimeoutMs() {
+        return root.path("jobs").path("timeoutMs").asLong(60_000);
+    }
+
+    public int workerMaxHeapMb() {
+        return root.path("workers").path("maxHeapMb").asInt(256);
+    }
+
+    public long workerRestartBackoffMs() {
+        return root.path("workers").path("restartBackoffMs").asLong(500);
+    }
+
+    public long heartbeatIntervalMs() {
+        return root.path("platformHeartbeat").path("intervalMs").asLong(5_000);
+    }
+
+    public long heartbeatTimeoutMs() {
+        return root.path("platformHeartbeat").path("timeoutMs").asLong(15_000);
+    }
+
+    /**
+     * The operator's settings for one platform: {@code packageConfig.<id>}, or the reference's
+     * {@code packageConfig["@sockethub/platform-<id>"]}, the former winning.
+     *
+     * @param platformId the platform
+     * @return the settings (empty if none)
+     */
+    public ObjectNode packageConfig(String platformId) {
+        ObjectNode merged = JSON.createObjectNode();
+        JsonNode all = root.path("packageConfig");
+        if (all.path("@sockethub/platform-" + platformId).isObject()) {
+            merged.setAll((ObjectNode) all.get("@sockethub/platform-" + platformId));
+        }
+        if (all.path(platformId).isObject()) {
+            merged.setAll((ObjectNode) all.get(platformId));
+        }
+        return merged;
+    }
+}

@@ -1,0 +1,214 @@
+package org.sockethub.gateway.transport;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import io.socket.engineio.server.EngineIoServer;
+import io.socket.engineio.server.EngineIoServerOptions;
+import io.socket.socketio.server.SocketIoNamespace;
+import io.socket.socketio.server.SocketIoServer;
+import io.socket.socketio.server.SocketIoSocket;
+import java.net.InetSocketAddress;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.function.Consumer;
+import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
+import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.thread.QueuedThreadPool;
+import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+import org.json.JSONArray;
+import org.json.JSONObject;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Socket.IO v4 (Engine.IO 4: polling with websocket upgrade, or websocket only) on Jetty 12,
+ * at one path. It knows nothing of activities: events arrive as JSON through {@link ClientEvents},
+ * and whatever the gateway sends goes out as the exact JSON text it produced.
+ */
+public final class SocketIoTransport implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(SocketIoTransport.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * @param host       the address to bind
+     * @param port       the port ({@code 0}: any free one)
+     * @param path       the Socket.IO path, e.g. {@code /sockethub}
+     * @param maxPayload the largest message accepted, in bytes
+     */
+    public record Settings(String host, int port, String path, long maxPayload) {
+    }
+
+    private final Settings settings;
+    private final ClientEvents events;
+    private final EngineIoServer engineIo;
+    private final Server jetty;
+
+    /**
+     * @param settings where to listen
+     * @param events   who to tell
+     */
+    public SocketIoTransport(Settings settings, ClientEvents events) {
+        this.settings = settings;
+        this.events = events;
+        EngineIoServerOptions options = EngineIoServerOptions.newFromDefault();
+        options.setPingInterval(25_000);
+        options.setPingTimeout(20_000);
+        options.setAllowedCorsOrigins(null);
+        this.engineIo = new EngineIoServer(options);
+        SocketIoServer socketIo = new SocketIoServer(engineIo);
+        SocketIoNamespace namespace = socketIo.namespace("/");
+        namespace.on("connection", args -> onConnection((SocketIoSocket) args[0]));
+
+        QueuedThreadPool threads = new QueuedThreadPool(200, 8, 60_000);
+        threads.setName("sockethub-http");
+        this.jetty = new Server(threads);
+        ServerConnector connector = new ServerConnector(jetty);
+        connector.setHost(settings.host());
+        connector.setPort(settings.port());
+        connector.setAcceptQueueSize(511);
+        jetty.addConnector(connector);
+
+        ServletContextHandler context = new ServletContextHandler("/");
+        context.addServlet(new ServletHolder(new EngineIoServlet(engineIo, settings.maxPayload())), settings.path() + "/*");
+        WebSocketUpgradeHandler upgrades = WebSocketUpgradeHandler.from(jetty, context, container -> {
+            container.setMaxTextMessageSize(settings.maxPayload());
+            container.setMaxBinaryMessageSize(settings.maxPayload());
+            container.setIdleTimeout(java.time.Duration.ofMinutes(2));
+            container.addMapping(settings.path() + "/*", (request, response, callback) ->
+                    new EngineIoWebSocketEndpoint(engineIo, settings.maxPayload()));
+        });
+        context.insertHandler(upgrades);
+        jetty.setHandler(context);
+    }
+
+    /**
+     * Starts listening.
+     *
+     * @return the bound address
+     * @throws Exception if the port cannot be bound
+     */
+    public InetSocketAddress start() throws Exception {
+        jetty.start();
+        ServerConnector connector = (ServerConnector) jetty.getConnectors()[0];
+        return new InetSocketAddress(settings.host(), connector.getLocalPort());
+    }
+
+    @Override
+    public void close() throws Exception {
+        jetty.stop();
+        engineIo.shutdown();
+    }
+
+    private void onConnection(SocketIoSocket socket) {
+        Client client = new Client(socket);
+        socket.registerAllEventListener((event, args) -> onEvent(client, event, args));
+        socket.on("disconnect", args -> events.disconnected(client, args.length > 0 ? String.valueOf(args[0]) : ""));
+        events.connected(client);
+    }
+
+    private void onEvent(Client client, String event, Object[] args) {
+        try {
+            List<JsonNode> values = new ArrayList<>(args.length);
+            Consumer<JsonNode> ack = null;
+            for (Object arg : args) {
+                if (arg instanceof SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback) {
+                    ack = once(callback);
+                } else {
+                    values.add(toJson(arg));
+                }
+            }
+            events.event(client, event, values, ack);
+        } catch (RuntimeException e) {
+            LOG.warn("event {} from {} failed: {}", event, client.id(), e.toString());
+        }
+    }
+
+    private static Consumer<JsonNode> once(SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback) {
+        AtomicBoolean sent = new AtomicBoolean();
+        return payload -> {
+            if (sent.compareAndSet(false, true)) {
+                callback.sendAcknowledgement(raw(payload));
+            }
+        };
+    }
+
+    private static Object raw(JsonNode payload) {
+        try {
+            return new RawJson(JSON.writeValueAsString(payload));
+        } catch (JsonProcessingException e) {
+            throw new IllegalArgumentException(e);
+        }
+    }
+
+    private static JsonNode toJson(Object value) {
+        if (value == null || value == JSONObject.NULL) {
+            return JsonNodeFactory.instance.nullNode();
+        }
+        if (value instanceof JSONObject || value instanceof JSONArray) {
+            try {
+                return JSON.readTree(value.toString());
+            } catch (JsonProcessingException e) {
+                throw new IllegalArgumentException(e);
+            }
+        }
+        return JSON.valueToTree(value);
+    }
+
+    private final class Client implements ClientSocket {
+        private final SocketIoSocket socket;
+        private final String address;
+
+        Client(SocketIoSocket socket) {
+            this.socket = socket;
+            this.address = addressOf(socket.getInitialHeaders());
+        }
+
+        @Override
+        public String id() {
+            return socket.getId();
+        }
+
+        @Override
+        public String remoteAddress() {
+            return address;
+        }
+
+        @Override
+        public String header(String name) {
+            for (Map.Entry<String, List<String>> h : socket.getInitialHeaders().entrySet()) {
+                if (h.getKey().equalsIgnoreCase(name) && !h.getValue().isEmpty()) {
+                    return h.getValue().get(0);
+                }
+            }
+            return null;
+        }
+
+        @Override
+        public void emit(String event, JsonNode payload) {
+            if (socket.isConnected()) {
+                socket.send(event, raw(payload));
+            }
+        }
+
+        @Override
+        public void disconnect() {
+            socket.disconnect(true);
+        }
+
+        private String addressOf(Map<String, List<String>> headers) {
+            List<String> remote = headers.get(EngineIoServlet.REMOTE_HEADER);
+            String value = remote == null || remote.isEmpty() ? "" : remote.get(0);
+            if (value.startsWith("[") && value.endsWith("]")) {
+                value = value.substring(1, value.length() - 1);
+            }
+            return value.startsWith("::ffff:") ? value.substring(7) : value;
+        }
+    }
+}

@@ -1,0 +1,21 @@
+package org.sockethub.gateway.workers;
+
+import java.util.List;
+
+/**
+ * How workers are started and watched.
+ *
+ * @param command          the worker command without JVM options: class path and main class
+ *                         (e.g. {@code -cp <path> org.sockethub.launcher.Main --worker})
+ * @param maxHeapMb        {@code -Xmx} of each worker
+ * @param restartBackoffMs first restart delay; doubles up to 30 s while a worker keeps dying
+ * @param heartbeatMs      how often a worker reports (≤ 0: never, and never timed out)
+ * @param heartbeatTimeoutMs silence after which a worker is declared dead
+ * @param jobTimeoutMs     how long a job may take
+ * @param redisUrl         the Redis workers connect to
+ * @param nodeId           this gateway node
+ * @param key              the node's job key
+ */
+public record WorkerSettings(List<String> command, int maxHeapMb, long restartBackoffMs, long heartbeatMs,
+                             long heartbeatTimeoutMs, long jobTimeoutMs, String redisUrl, String nodeId, byte[] key) {
+}
