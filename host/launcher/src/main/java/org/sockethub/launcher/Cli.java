@@ -1,0 +1,96 @@
+package org.sockethub.launcher;
+
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The command line, parsed once. Flags follow the reference server ({@code --port},
+ * {@code --host}, {@code -c/--config}, {@code --redis.url}, {@code --cors.origin},
+ * {@code --sentry.dsn}, {@code --examples}, {@code --info}, {@code -v/--version},
+ * {@code -h/--help}), plus {@code --deploy <dir>} for the drop-in folder. Both
+ * {@code --flag value} and {@code --flag=value} work.
+ *
+ * @param values flags that take a value, by canonical name
+ * @param switches flags without a value that were given
+ */
+record Cli(Map<String, String> values, List<String> switches) {
+
+    private static final List<String> VALUED = List.of("port", "host", "config", "redis.url", "cors.origin", "sentry.dsn", "deploy");
+    private static final List<String> SWITCHES = List.of("examples", "info", "version", "help");
+
+    static final String USAGE = """
+            Usage: ./sockethub [options]
+
+              --port <n>            port to listen on (env PORT; default 10550)
+              --host <address>      address to bind (env HOST; default 127.0.0.1)
+              -c, --config <file>   configuration file (env SOCKETHUB_CONFIG; default ./sockethub.config.json)
+              --redis.url <url>     Redis to use (env REDIS_URL); without one, 127.0.0.1:6379 if it answers,
+                                    else an embedded Redis
+              --cors.origin <list>  allowed origins (env SOCKETHUB_CORS_ORIGIN; default *)
+              --sentry.dsn <dsn>    Sentry DSN (env SENTRY_DSN)
+              --deploy <dir>        drop-in folder for platform JARs (default ./deploy)
+              --examples            serve the examples page at /examples
+              --info                print what would run, then exit
+              -v, --version         print the version and exit
+              -h, --help            print this help and exit
+            """;
+
+    /** A command line that cannot be understood. */
+    static final class UsageException extends Exception {
+        private static final long serialVersionUID = 1L;
+
+        UsageException(String message) {
+            super(message);
+        }
+    }
+
+    static Cli parse(String[] args) throws UsageException {
+        Map<String, String> values = new LinkedHashMap<>();
+        List<String> switches = new java.util.ArrayList<>();
+        for (int i = 0; i < args.length; i++) {
+            String arg = args[i];
+            String name;
+            String inline = null;
+            if (arg.equals("-c")) {
+                name = "config";
+            } else if (arg.equals("-v")) {
+                name = "version";
+            } else if (arg.equals("-h")) {
+                name = "help";
+            } else if (arg.startsWith("--")) {
+                name = arg.substring(2);
+                int eq = name.indexOf('=');
+                if (eq >= 0) {
+                    inline = name.substring(eq + 1);
+                    name = name.substring(0, eq);
+                }
+            } else {
+                throw new UsageException("unexpected argument: " + arg);
+            }
+            if (VALUED.contains(name)) {
+                String value = inline;
+                if (value == null) {
+                    if (i + 1 >= args.length) {
+                        throw new UsageException("--" + name + " needs a value");
+                    }
+                    value = args[++i];
+                }
+                values.put(name, value);
+            } else if (SWITCHES.contains(name) && inline == null) {
+                switches.add(name);
+            } else {
+                throw new UsageException("unknown option: " + arg);
+            }
+        }
+        return new Cli(values, switches);
+    }
+
+    boolean has(String flag) {
+        return switches.contains(flag);
+    }
+
+    String value(String flag) {
+        return values.get(flag);
+    }
+}

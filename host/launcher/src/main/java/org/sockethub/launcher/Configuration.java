@@ -1,0 +1,195 @@
+package org.sockethub.launcher;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import com.networknt.schema.Error;
+import com.networknt.schema.Schema;
+import com.networknt.schema.SchemaLocation;
+import com.networknt.schema.SchemaRegistry;
+import com.networknt.schema.dialect.Dialects;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.stream.Collectors;
+
+/**
+ * The resolved configuration: defaults, then the config file, then environment variables, then
+ * flags (each later one wins). The file is validated strictly against the configuration schema
+ * (unknown keys, wrong types and bad values stop the start with a message naming the key), and
+ * so is the merged result, which catches bad environment values too.
+ */
+final class Configuration {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final Schema SCHEMA = loadSchema();
+
+    private final ObjectNode resolved;
+    private final Path source;
+
+    private Configuration(ObjectNode resolved, Path source) {
+        this.resolved = resolved;
+        this.source = source;
+    }
+
+    /** @return the resolved configuration (a live view) */
+    ObjectNode json() {
+        return resolved;
+    }
+
+    /** @return the file it was read from, or {@code null} */
+    Path source() {
+        return source;
+    }
+
+    static Configuration load(Cli cli, Map<String, String> env, Path workingDir) throws ConfigException {
+        ObjectNode config = readResource("defaults.json");
+        Path file = configFile(cli, env, workingDir);
+        if (file != null) {
+            JsonNode fromFile;
+            try {
+                fromFile = JSON.readTree(Files.readString(file));
+            } catch (JsonProcessingException e) {
+                throw new ConfigException("config file " + file + " is not valid JSON: " + e.getOriginalMessage());
+            } catch (IOException e) {
+                throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
+            }
+            check(fromFile, "config file " + file);
+            merge(config, (ObjectNode) fromFile);
+        }
+        applyEnvironment(config, env);
+        applyFlags(config, cli);
+        check(config, "configuration (after environment variables and flags)");
+        return new Configuration(config, file);
+    }
+
+    private static Path configFile(Cli cli, Map<String, String> env, Path workingDir) throws ConfigException {
+        String explicit = cli.value("config");
+        if (explicit == null) {
+            explicit = nonEmpty(env.get("SOCKETHUB_CONFIG"));
+        }
+        if (explicit != null) {
+            Path p = workingDir.resolve(explicit);
+            if (!Files.isRegularFile(p)) {
+                throw new ConfigException("config file " + p + " does not exist");
+            }
+            return p;
+        }
+        Path fallback = workingDir.resolve("sockethub.config.json");
+        return Files.isRegularFile(fallback) ? fallback : null;
+    }
+
+    private static void applyEnvironment(ObjectNode config, Map<String, String> env) throws ConfigException {
+        setInt(config, "sockethub", "port", env.get("PORT"), "PORT");
+        setText(config, "sockethub", "host", env.get("HOST"));
+        setInt(config, "sockethub", "maxPayloadBytes", env.get("SOCKETHUB_MAX_PAYLOAD_BYTES"), "SOCKETHUB_MAX_PAYLOAD_BYTES");
+        setInt(config, "credentials", "ttlMs", env.get("SOCKETHUB_CREDENTIALS_TTL_MS"), "SOCKETHUB_CREDENTIALS_TTL_MS");
+        setInt(config, "platformHeartbeat", "intervalMs", env.get("SOCKETHUB_PLATFORM_HEARTBEAT_INTERVAL_MS"),
+                "SOCKETHUB_PLATFORM_HEARTBEAT_INTERVAL_MS");
+        setInt(config, "platformHeartbeat", "timeoutMs", env.get("SOCKETHUB_PLATFORM_HEARTBEAT_TIMEOUT_MS"),
+                "SOCKETHUB_PLATFORM_HEARTBEAT_TIMEOUT_MS");
+        setText(config, "logging", "level", env.get("LOG_LEVEL"));
+        if (env.get("SOCKETHUB_CORS_ORIGIN") != null) {
+            config.withObjectProperty("sockethub").withObjectProperty("cors").put("origin", env.get("SOCKETHUB_CORS_ORIGIN"));
+        }
+        String redisUrl = nonEmpty(env.get("REDIS_URL"));
+        if (redisUrl == null && nonEmpty(env.get("REDIS_HOST")) != null) {
+            String port = nonEmpty(env.get("REDIS_PORT"));
+            redisUrl = "redis://" + env.get("REDIS_HOST") + ":" + (port == null ? "6379" : port);
+        }
+        setText(config, "redis", "url", redisUrl);
+    }
+
+    private static void applyFlags(ObjectNode config, Cli cli) throws ConfigException {
+        setInt(config, "sockethub", "port", cli.value("port"), "--port");
+        setText(config, "sockethub", "host", cli.value("host"));
+        setText(config, "redis", "url", cli.value("redis.url"));
+        if (cli.value("cors.origin") != null) {
+            config.withObjectProperty("sockethub").withObjectProperty("cors").put("origin", cli.value("cors.origin"));
+        }
+        setText(config, "deploy", "dir", cli.value("deploy"));
+        if (cli.has("examples")) {
+            config.put("examples", true);
+        }
+        if (cli.has("info")) {
+            config.put("info", true);
+        }
+    }
+
+    private static void setText(ObjectNode config, String section, String key, String value) {
+        if (nonEmpty(value) != null) {
+            config.withObjectProperty(section).put(key, value);
+        }
+    }
+
+    private static void setInt(ObjectNode config, String section, String key, String value, String name) throws ConfigException {
+        if (nonEmpty(value) == null) {
+            return;
+        }
+        try {
+            config.withObjectProperty(section).put(key, Long.parseLong(value.trim()));
+        } catch (NumberFormatException e) {
+            throw new ConfigException(name + " must be an integer, got \"" + value + "\"");
+        }
+    }
+
+    private static String nonEmpty(String s) {
+        return s == null || s.isEmpty() ? null : s;
+    }
+
+    private static void check(JsonNode config, String what) throws ConfigException {
+        if (!config.isObject()) {
+            throw new ConfigException(what + " must be a JSON object");
+        }
+        List<Error> errors = SCHEMA.validate(config);
+        if (!errors.isEmpty()) {
+            throw new ConfigException(what + " is invalid:\n" + errors.stream().map(Configuration::describe)
+                    .map(s -> "  - " + s).collect(Collectors.joining("\n")));
+        }
+    }
+
+    private static String describe(Error e) {
+        String where = e.getInstanceLocation().toString();
+        if ("additionalProperties".equals(e.getKeyword())) {
+            return (where.isEmpty() ? "" : where + ": ") + "unknown key \"" + e.getProperty() + "\"";
+        }
+        if ("required".equals(e.getKeyword())) {
+            return (where.isEmpty() ? "" : where + ": ") + "missing key \"" + e.getProperty() + "\"";
+        }
+        return (where.isEmpty() ? "(root)" : where) + ": " + e.getMessage().replaceFirst("^\\S*: ", "");
+    }
+
+    /** Deep merge: objects merge key by key, anything else replaces. */
+    static void merge(ObjectNode into, ObjectNode from) {
+        for (Iterator<Map.Entry<String, JsonNode>> it = from.fields(); it.hasNext(); ) {
+            Map.Entry<String, JsonNode> f = it.next();
+            JsonNode existing = into.get(f.getKey());
+            if (existing instanceof ObjectNode target && f.getValue() instanceof ObjectNode source
+                    && !"packageConfig".equals(f.getKey())) {
+                merge(target, source);
+            } else {
+                into.set(f.getKey(), f.getValue().deepCopy());
+            }
+        }
+    }
+
+    private static ObjectNode readResource(String name) {
+        try (InputStream in = Configuration.class.getResourceAsStream(name)) {
+            return (ObjectNode) JSON.readTree(in);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private static Schema loadSchema() {
+        JsonNode schema = readResource("config-schema.json");
+        return SchemaRegistry.withDefaultDialect(Dialects.getDraft7())
+                .getSchema(SchemaLocation.of(schema.get("$id").asText()), schema);
+    }
+}

@@ -1,0 +1,97 @@
+package org.sockethub.launcher;
+
+import java.io.File;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.List;
+import java.util.Map;
+import java.util.ServiceLoader;
+import java.util.jar.JarFile;
+import java.util.stream.Stream;
+import org.osgi.framework.Bundle;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.Constants;
+import org.osgi.framework.launch.Framework;
+import org.osgi.framework.launch.FrameworkFactory;
+
+/**
+ * Starts an embedded Felix and installs bundles from folders. Shared by the host and the worker
+ * mode. Jars without a {@code Bundle-SymbolicName} are skipped with a note; SPI Fly, when
+ * present, starts first so that it can weave the ServiceLoader calls of the bundles after it.
+ */
+final class FelixBoot {
+
+    private FelixBoot() {
+    }
+
+    static Framework start(Map<String, String> properties, List<Path> jars, java.util.function.Consumer<String> log)
+            throws BundleException, IOException {
+        Map<String, String> props = new java.util.HashMap<>(properties);
+        // Felix would otherwise hand a bundle's lookups that come from JDK code (ServiceLoader)
+        // to the launcher's class path, where slf4j and Jackson also live.
+        props.put("felix.bootdelegation.implicit", "false");
+        // JDK internals that generated code refers to (e.g. JFR event handlers in Netty's buffers)
+        props.putIfAbsent("org.osgi.framework.bootdelegation", "jdk.*,sun.*,com.sun.*");
+        Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(props);
+        // Threads created from here on (SCR, Jetty, Redisson) must not see the launcher's class
+        // path through their context class loader: ServiceLoader lookups inside bundles (slf4j,
+        // Jetty, through SPI Fly) would find the launcher's copies and fail with "not a subtype".
+        Thread.currentThread().setContextClassLoader(ClassLoader.getPlatformClassLoader());
+        framework.init();
+        List<Bundle> installed = new ArrayList<>();
+        for (Path jar : jars) {
+            if (!isBundle(jar)) {
+                log.accept("skipping " + jar.getFileName() + ": not an OSGi bundle");
+                continue;
+            }
+            installed.add(framework.getBundleContext().installBundle(jar.toUri().toString()));
+        }
+        installed.sort(Comparator.comparing(b -> b.getSymbolicName().contains("spifly") ? 0 : 1));
+        framework.start();
+        for (Bundle b : installed) {
+            if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
+                try {
+                    b.start();
+                } catch (BundleException e) {
+                    log.accept("bundle " + b.getSymbolicName() + " did not start: " + e.getMessage());
+                }
+            }
+        }
+        return framework;
+    }
+
+    static List<Path> jarsIn(Path dir) throws IOException {
+        if (!Files.isDirectory(dir)) {
+            return List.of();
+        }
+        try (Stream<Path> files = Files.list(dir)) {
+            return files.filter(p -> p.toString().endsWith(".jar")).sorted().toList();
+        }
+    }
+
+    static boolean isBundle(Path jar) throws IOException {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            return file.getManifest() != null && file.getManifest().getMainAttributes().getValue(Constants.BUNDLE_SYMBOLICNAME) != null;
+        }
+    }
+
+    /** A fresh, private Felix cache folder, removed at exit. */
+    static Path cacheDir(String name) throws IOException {
+        Path dir = Files.createTempDirectory(name);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir.toFile())));
+        return dir;
+    }
+
+    private static void deleteTree(File f) {
+        File[] children = f.listFiles();
+        if (children != null) {
+            for (File c : children) {
+                deleteTree(c);
+            }
+        }
+        f.delete();
+    }
+}

@@ -1,0 +1,153 @@
+package org.sockethub.launcher;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.atomic.AtomicBoolean;
+import org.osgi.framework.launch.Framework;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The host: resolves configuration and Redis, then runs the embedded Felix with the gateway,
+ * the shipped platforms and FileInstall watching the drop-in folder, until it is stopped
+ * (SIGTERM, SIGINT).
+ */
+final class HostMain {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private HostMain() {
+    }
+
+    static int run(String[] args, Map<String, String> env) throws Exception {
+        PrintStream out = System.out;
+        Cli cli;
+        try {
+            cli = Cli.parse(args);
+        } catch (Cli.UsageException e) {
+            System.err.println("sockethub: " + e.getMessage() + " (see --help)");
+            return 1;
+        }
+        if (cli.has("help")) {
+            out.print(Cli.USAGE);
+            return 0;
+        }
+        if (cli.has("version")) {
+            out.println(Layout.version());
+            return 0;
+        }
+        Configuration configuration;
+        try {
+            configuration = Configuration.load(cli, env, Path.of("").toAbsolutePath());
+        } catch (ConfigException e) {
+            System.err.println("sockethub: " + e.getMessage());
+            return 1;
+        }
+        ObjectNode config = configuration.json();
+        configureLogging(config.path("logging").path("level").asText("info"));
+        Logger log = LoggerFactory.getLogger("sockethub");
+        Layout layout = Layout.detect();
+
+        RedisLocator.Choice redis;
+        try {
+            redis = RedisLocator.locate(config.path("redis").path("url").asText(""));
+        } catch (ConfigException e) {
+            System.err.println("sockethub: " + e.getMessage());
+            return 1;
+        }
+        config.withObjectProperty("redis").put("url", redis.url());
+        Path deploy = Path.of(config.path("deploy").path("dir").asText("deploy")).toAbsolutePath();
+
+        if (config.path("info").asBoolean()) {
+            out.println("sockethub " + Layout.version());
+            out.println("  java:      " + System.getProperty("java.version") + " (" + System.getProperty("java.home") + ")");
+            out.println("  config:    " + (configuration.source() == null ? "(defaults)" : configuration.source()));
+            out.println("  listen:    ws://" + config.path("sockethub").path("host").asText() + ":"
+                    + config.path("sockethub").path("port").asInt() + config.path("sockethub").path("path").asText());
+            out.println("  redis:     " + RedisLocator.redact(redis.url()) + " (" + redis.how() + ")");
+            out.println("  platforms: " + names(FelixBoot.jarsIn(layout.platforms())));
+            out.println("  deploy:    " + deploy + " " + names(FelixBoot.jarsIn(deploy)));
+            stopEmbedded(redis);
+            return 0;
+        }
+        log.info("redis {} ({})", RedisLocator.redact(redis.url()), redis.how());
+        if (config.path("examples").asBoolean()) {
+            log.warn("--examples: the examples page is not part of this build yet");
+        }
+
+        Files.createDirectories(deploy);
+        Map<String, String> props = new HashMap<>();
+        props.put("org.osgi.framework.storage", FelixBoot.cacheDir("sockethub-felix").toString());
+        props.put("org.osgi.framework.storage.clean", "onFirstInit");
+        props.put("felix.log.level", "1");
+        props.put("felix.fileinstall.dir", deploy.toString());
+        props.put("felix.fileinstall.poll", config.path("deploy").path("pollMs").asText("500"));
+        props.put("felix.fileinstall.noInitialDelay", "true");
+        props.put("felix.fileinstall.filter", ".*\\.jar");
+        props.put("felix.fileinstall.bundles.new.start", "true");
+        props.put("felix.fileinstall.log.level", "2");
+        props.put("sockethub.config", JSON.writeValueAsString(config));
+        props.put("sockethub.worker.command", JSON.writeValueAsString(
+                List.of("-cp", layout.classPath(), Main.class.getName(), "--worker")));
+
+        List<Path> jars = new ArrayList<>(FelixBoot.jarsIn(layout.bundles()));
+        jars.addAll(FelixBoot.jarsIn(layout.platforms()));
+        if (jars.isEmpty()) {
+            System.err.println("sockethub: no bundles in " + layout.bundles() + " (build with ./sockethub or mvn install)");
+            stopEmbedded(redis);
+            return 1;
+        }
+        Framework framework = FelixBoot.start(props, jars, log::warn);
+        AtomicBoolean stopping = new AtomicBoolean();
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            stopping.set(true);
+            try {
+                framework.stop();
+                framework.waitForStop(15_000);
+            } catch (Exception e) {
+                log.warn("stopping the framework: {}", e.toString());
+            }
+            stopEmbedded(redis);
+        }, "sockethub-shutdown"));
+        framework.waitForStop(0);
+        return 0;
+    }
+
+    private static String names(List<Path> jars) {
+        return jars.stream().map(p -> p.getFileName().toString()).toList().toString();
+    }
+
+    private static void stopEmbedded(RedisLocator.Choice redis) {
+        if (redis.embedded() != null) {
+            try {
+                redis.embedded().stop();
+            } catch (Exception ignored) {
+                // exiting anyway
+            }
+        }
+    }
+
+    /** Keeps SPI Fly's java.util.logging chatter (one line per provider) out of the log. */
+    private static final java.util.logging.Logger SPIFLY_LOG = java.util.logging.Logger.getLogger("org.apache.aries.spifly");
+
+    /** slf4j-simple reads these once, both here and inside Felix. */
+    private static void configureLogging(String level) {
+        SPIFLY_LOG.setLevel(java.util.logging.Level.WARNING);
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.out");
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
+        System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
+        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+        System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+        for (String noisy : List.of("org.eclipse.jetty", "org.redisson", "io.netty", "com.networknt")) {
+            System.setProperty("org.slf4j.simpleLogger.log." + noisy, "warn");
+        }
+    }
+}

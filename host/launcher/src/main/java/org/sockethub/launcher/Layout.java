@@ -1,0 +1,50 @@
+package org.sockethub.launcher;
+
+import java.net.URISyntaxException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+
+/**
+ * Where the runnable layout lives: the folder of {@code sockethub-launcher.jar}, holding
+ * {@code lib/} (the class path), {@code bundles/} (the host's OSGi bundles),
+ * {@code platforms/} (platform bundles shipped with the server) and {@code worker-bundles/}
+ * (what a worker's Felix needs besides its platform).
+ *
+ * @param home     the folder
+ * @param launcher the launcher jar, or {@code null} when running from classes
+ */
+record Layout(Path home, Path launcher) {
+
+    static Layout detect() {
+        String override = System.getProperty("sockethub.home");
+        try {
+            Path code = Path.of(Main.class.getProtectionDomain().getCodeSource().getLocation().toURI());
+            Path home = override != null ? Path.of(override) : code.getParent();
+            return new Layout(home.toAbsolutePath(), Files.isRegularFile(code) ? code.toAbsolutePath() : null);
+        } catch (URISyntaxException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+
+    Path bundles() {
+        return home.resolve("bundles");
+    }
+
+    Path platforms() {
+        return home.resolve("platforms");
+    }
+
+    Path workerBundles() {
+        return home.resolve("worker-bundles");
+    }
+
+    /** @return the class path a worker JVM runs with */
+    String classPath() {
+        return launcher != null ? launcher.toString() : System.getProperty("java.class.path");
+    }
+
+    static String version() {
+        String v = Main.class.getPackage().getImplementationVersion();
+        return v == null ? "development" : v;
+    }
+}

@@ -1,0 +1,80 @@
+package org.sockethub.launcher;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.net.URISyntaxException;
+import java.net.URL;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
+import org.osgi.framework.BundleException;
+import org.osgi.framework.launch.Framework;
+import org.sockethub.api.Platform;
+
+/**
+ * The worker's Felix: SCR (from {@code worker-bundles/}) and the one platform bundle. What a
+ * platform may import (the API, Jackson, slf4j) is exported from the worker's class path, using
+ * each jar's own {@code Export-Package}, so the worker's Redis code and the platform share those
+ * classes.
+ */
+public final class WorkerFelix {
+
+    /** Jars on the class path whose packages the worker's framework exports. */
+    private static final List<Class<?>> SHARED = List.of(Platform.class,
+            com.fasterxml.jackson.databind.ObjectMapper.class, com.fasterxml.jackson.core.JsonFactory.class,
+            com.fasterxml.jackson.annotation.JsonInclude.class, org.slf4j.Logger.class);
+
+    private WorkerFelix() {
+    }
+
+    /**
+     * @param platformBundle the platform bundle's location
+     * @return the started framework
+     * @throws BundleException if the platform bundle does not install
+     * @throws IOException     if the layout cannot be read
+     */
+    public static Framework start(String platformBundle) throws BundleException, IOException {
+        Layout layout = Layout.detect();
+        Map<String, String> props = new HashMap<>();
+        props.put("org.osgi.framework.storage", FelixBoot.cacheDir("sockethub-worker").toString());
+        props.put("org.osgi.framework.storage.clean", "onFirstInit");
+        props.put("felix.log.level", "1");
+        props.put("org.osgi.framework.system.packages.extra", sharedExports());
+        List<Path> jars = new ArrayList<>(FelixBoot.jarsIn(layout.workerBundles()));
+        Framework framework = FelixBoot.start(props, jars, System.err::println);
+        framework.getBundleContext().installBundle(platformBundle).start();
+        return framework;
+    }
+
+    private static String sharedExports() {
+        List<String> exports = new ArrayList<>();
+        for (Class<?> type : SHARED) {
+            try {
+                URL location = type.getProtectionDomain().getCodeSource().getLocation();
+                Path path = Path.of(location.toURI());
+                Manifest manifest;
+                if (path.toFile().isDirectory()) {
+                    manifest = new Manifest(java.nio.file.Files.newInputStream(path.resolve("META-INF/MANIFEST.MF")));
+                } else {
+                    try (JarFile jar = new JarFile(path.toFile())) {
+                        manifest = jar.getManifest();
+                    }
+                }
+                String export = manifest.getMainAttributes().getValue("Export-Package");
+                if (export == null) {
+                    throw new IllegalStateException(path + " exports nothing");
+                }
+                exports.add(export);
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            } catch (URISyntaxException e) {
+                throw new IllegalStateException(e);
+            }
+        }
+        return String.join(",", exports);
+    }
+}

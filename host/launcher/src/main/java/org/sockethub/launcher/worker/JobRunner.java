@@ -1,0 +1,210 @@
+package org.sockethub.launcher.worker;
+
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.lang.reflect.InvocationTargetException;
+import java.lang.reflect.Method;
+import java.time.Duration;
+import java.util.ArrayDeque;
+import java.util.Map;
+import java.util.Queue;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.redisson.api.RStream;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamAddArgs;
+import org.redisson.api.stream.StreamCreateGroupArgs;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamReadGroupArgs;
+import org.sockethub.api.Platform;
+import org.sockethub.api.PlatformDescriptor;
+import org.sockethub.api.PlatformInstance;
+import org.sockethub.jobs.JobCodec;
+import org.sockethub.jobs.JobEvent;
+import org.sockethub.jobs.JobRequest;
+import org.sockethub.jobs.JobStreams;
+import org.sockethub.jobs.VerbTable;
+import org.sockethub.jobs.WorkerStart;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Takes jobs from the platform's stream (never more than it has free slots for, so that jobs it
+ * cannot start yet stay queued for whichever worker runs next), runs each on its platform
+ * instance, and puts the answer on the gateway's events stream before acknowledging the entry.
+ *
+ * <p>Dispatch follows the reference (spec/protocol.md §2.5): credentialed verbs get the stored
+ * credentials; a persistent instance that is not initialized refuses other verbs; an unknown
+ * verb fails. Jobs of one persistent instance run one after another, each after the previous
+ * completed; a stateless instance runs up to {@code concurrency} at once.
+ */
+final class JobRunner {
+
+    private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
+
+    private final WorkerStart start;
+    private final PlatformDescriptor descriptor;
+    private final Platform platform;
+    private final VerbTable verbs;
+    private final JobCodec codec;
+    private final ScheduledExecutorService timers;
+    private final RStream<String, String> jobs;
+    private final RStream<String, String> events;
+    private final Semaphore slots;
+    private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
+        Thread t = new Thread(r, "worker-job");
+        t.setDaemon(true);
+        return t;
+    });
+    private final Map<String, Instance> instances = new ConcurrentHashMap<>();
+
+    /** One platform instance and its queue of jobs waiting for the previous one to complete. */
+    private final class Instance {
+        final PlatformInstance target;
+        final Queue<WorkerJob> waiting = new ArrayDeque<>();
+        boolean busy;
+
+        Instance(String key) {
+            this.target = platform.createInstance(new WorkerContext(descriptor.id(), key, start.config().deepCopy(),
+                    descriptor.persist(), activity -> push(key, activity)));
+        }
+    }
+
+    JobRunner(WorkerStart start, PlatformDescriptor descriptor, Platform platform, RedissonClient redis, JobCodec codec,
+              ScheduledExecutorService timers) {
+        this.start = start;
+        this.descriptor = descriptor;
+        this.platform = platform;
+        this.verbs = VerbTable.of(descriptor.instanceType());
+        this.codec = codec;
+        this.timers = timers;
+        this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), start.platformId()));
+        this.events = redis.getStream(JobStreams.events(start.nodeId()));
+        this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, start.concurrency()));
+    }
+
+    void run() throws InterruptedException {
+        try {
+            jobs.createGroup(StreamCreateGroupArgs.name(JobStreams.GROUP).makeStream().id(StreamMessageId.ALL));
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).contains("BUSYGROUP")) {
+                throw e;
+            }
+        }
+        while (true) {
+            slots.acquire();
+            int free = 1 + slots.drainPermits();
+            Map<StreamMessageId, Map<String, String>> batch;
+            try {
+                batch = jobs.readGroup(JobStreams.GROUP, start.consumer(),
+                        StreamReadGroupArgs.neverDelivered().count(free).timeout(Duration.ofSeconds(2)));
+            } catch (RuntimeException e) {
+                slots.release(free);
+                LOG.warn("reading jobs failed, retrying: {}", e.toString());
+                Thread.sleep(500);
+                continue;
+            }
+            int taken = batch == null ? 0 : batch.size();
+            slots.release(free - taken);
+            if (taken > 0) {
+                batch.forEach((id, fields) -> accept(id, fields.get(JobStreams.FIELD)));
+            }
+        }
+    }
+
+    private void accept(StreamMessageId entry, String sealed) {
+        JobRequest request;
+        try {
+            request = codec.openRequest(sealed);
+        } catch (IllegalArgumentException e) {
+            LOG.warn("dropping a job that does not open: {}", e.getMessage());
+            done(entry, null, null);
+            return;
+        }
+        ScheduledFuture<?>[] timeout = new ScheduledFuture<?>[1];
+        Instance[] owner = new Instance[1];
+        WorkerJob job = new WorkerJob(request, event -> {
+            if (timeout[0] != null) {
+                timeout[0].cancel(false);
+            }
+            done(entry, event, owner[0]);
+        });
+        timeout[0] = timers.schedule(() -> {
+            if (job.expire()) {
+                LOG.warn("job {} ({}) gave no answer within {} ms", job.id(), job.type(), start.jobTimeoutMs());
+            }
+        }, start.jobTimeoutMs(), TimeUnit.MILLISECONDS);
+        Instance instance;
+        try {
+            instance = instances.computeIfAbsent(descriptor.persist() ? request.instance() : descriptor.id(), Instance::new);
+        } catch (RuntimeException e) {
+            job.fail(e);
+            return;
+        }
+        owner[0] = instance;
+        if (!descriptor.persist()) {
+            executor.execute(() -> dispatch(instance.target, job));
+            return;
+        }
+        synchronized (instance) {
+            if (instance.busy) {
+                instance.waiting.add(job);
+                return;
+            }
+            instance.busy = true;
+        }
+        executor.execute(() -> dispatch(instance.target, job));
+    }
+
+    private void dispatch(PlatformInstance target, WorkerJob job) {
+        String type = job.type();
+        if (descriptor.requireCredentials().contains(type)) {
+            if (job.credentials().isEmpty()) {
+                job.fail("credentials not found for " + descriptor.id() + ":" + job.actorId());
+                return;
+            }
+        } else if (descriptor.persist() && !target.isInitialized()) {
+            job.fail(type + " called on uninitialized platform");
+            return;
+        }
+        Method method = verbs.method(type);
+        if (method == null) {
+            job.fail("platform method " + type + " not available");
+            return;
+        }
+        try {
+            method.invoke(target, job);
+        } catch (InvocationTargetException e) {
+            job.fail(e.getCause());
+        } catch (IllegalAccessException | RuntimeException e) {
+            job.fail(e);
+        }
+    }
+
+    /** A job is over: answer (unless it expired), acknowledge its entry, free its slot, start the next. */
+    private void done(StreamMessageId entry, JobEvent event, Instance instance) {
+        if (event != null) {
+            events.addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(event)));
+        }
+        jobs.ackAsync(JobStreams.GROUP, entry).thenRun(() -> jobs.removeAsync(entry));
+        if (instance != null && descriptor.persist()) {
+            WorkerJob next;
+            synchronized (instance) {
+                next = instance.waiting.poll();
+                instance.busy = next != null;
+            }
+            if (next != null) {
+                executor.execute(() -> dispatch(instance.target, next));
+            }
+        }
+        slots.release();
+    }
+
+    private void push(String instance, ObjectNode activity) {
+        events.addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(JobEvent.push(descriptor.id(), instance, activity))));
+    }
+}

@@ -1,0 +1,152 @@
+package org.sockethub.launcher.worker;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.io.BufferedReader;
+import java.io.FileDescriptor;
+import java.io.FileOutputStream;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.PrintStream;
+import java.nio.charset.StandardCharsets;
+import java.util.Base64;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.osgi.framework.BundleContext;
+import org.osgi.framework.ServiceReference;
+import org.osgi.framework.launch.Framework;
+import org.redisson.api.RedissonClient;
+import org.sockethub.api.Platform;
+import org.sockethub.jobs.JobCipher;
+import org.sockethub.jobs.JobCodec;
+import org.sockethub.jobs.RedisClients;
+import org.sockethub.jobs.WorkerStart;
+import org.sockethub.launcher.WorkerFelix;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A platform worker JVM. It reads its {@link WorkerStart} from the first stdin line, boots a
+ * small Felix with SCR and the one platform bundle (the API, Jackson and slf4j come from this
+ * class path), then runs jobs from Redis until the gateway closes its stdin.
+ *
+ * <p>stdout is the control channel to the gateway (one JSON object per line: {@code ready},
+ * {@code heartbeat}, {@code fatal}); everything a platform prints goes to stderr, which the
+ * gateway logs.
+ */
+public final class WorkerMain {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    private WorkerMain() {
+    }
+
+    public static void run() throws Exception {
+        PrintStream control = new PrintStream(new FileOutputStream(FileDescriptor.out), true, StandardCharsets.UTF_8);
+        System.setOut(System.err);
+        System.setProperty("org.slf4j.simpleLogger.logFile", "System.err");
+        System.setProperty("org.slf4j.simpleLogger.showDateTime", "false");
+        System.setProperty("org.slf4j.simpleLogger.showThreadName", "false");
+        System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
+        System.setProperty("org.slf4j.simpleLogger.log.org.redisson", "warn");
+        System.setProperty("org.slf4j.simpleLogger.log.io.netty", "warn");
+        ControlChannel channel = new ControlChannel(control);
+        Thread.setDefaultUncaughtExceptionHandler((thread, error) -> channel.fatal(error));
+
+        InputStream stdin = System.in;
+        BufferedReader reader = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
+        String first = reader.readLine();
+        if (first == null) {
+            return;
+        }
+        WorkerStart start = JSON.readValue(first, WorkerStart.class);
+        Logger log = LoggerFactory.getLogger("worker." + start.platformId());
+        watchStdin(reader);
+
+        Framework felix = WorkerFelix.start(start.bundle());
+        Platform platform = awaitPlatform(felix.getBundleContext(), start.bundle());
+        RedissonClient redis = RedisClients.connect(start.redisUrl(), 4, "sockethub-worker-" + start.consumer());
+        ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, r -> {
+            Thread t = new Thread(r, "worker-timers");
+            t.setDaemon(true);
+            return t;
+        });
+        JobCodec codec = new JobCodec(new JobCipher(Base64.getDecoder().decode(start.key())));
+        JobRunner runner = new JobRunner(start, platform.descriptor(), platform, redis, codec, timers);
+        if (start.heartbeatMs() > 0) {
+            timers.scheduleAtFixedRate(channel::heartbeat, start.heartbeatMs(), start.heartbeatMs(), TimeUnit.MILLISECONDS);
+        }
+        channel.ready();
+        log.info("worker for {} ready (pid {})", start.platformId(), ProcessHandle.current().pid());
+        runner.run();
+    }
+
+    /** The gateway closing our stdin means it is gone: leave at once. */
+    private static void watchStdin(BufferedReader reader) {
+        Thread t = new Thread(() -> {
+            try {
+                while (reader.read() >= 0) {
+                    // nothing else is sent after the start line
+                }
+            } catch (IOException ignored) {
+                // treat as closed
+            }
+            Runtime.getRuntime().halt(0);
+        }, "worker-stdin");
+        t.setDaemon(true);
+        t.start();
+    }
+
+    private static Platform awaitPlatform(BundleContext context, String location) throws InterruptedException {
+        long deadline = System.currentTimeMillis() + 30_000;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                for (ServiceReference<Platform> ref : context.getServiceReferences(Platform.class, null)) {
+                    if (location.equals(ref.getBundle().getLocation())) {
+                        return context.getService(ref);
+                    }
+                }
+            } catch (org.osgi.framework.InvalidSyntaxException impossible) {
+                throw new IllegalStateException(impossible);
+            }
+            Thread.sleep(20);
+        }
+        throw new IllegalStateException("the platform bundle " + location + " registered no Platform service within 30 s");
+    }
+
+    /** The worker's side of the control channel. */
+    static final class ControlChannel {
+        private final PrintStream out;
+
+        ControlChannel(PrintStream out) {
+            this.out = out;
+        }
+
+        synchronized void ready() {
+            out.println("{\"type\":\"ready\"}");
+        }
+
+        synchronized void heartbeat() {
+            out.println("{\"type\":\"heartbeat\"}");
+        }
+
+        /** An exception escaped outside a job: tell the gateway what, then die. */
+        void fatal(Throwable error) {
+            String text = error.getClass().getSimpleName() + ": " + error.getMessage();
+            try {
+                ObjectNode msg = JSON.createObjectNode();
+                msg.put("type", "fatal");
+                msg.put("error", text);
+                synchronized (this) {
+                    out.println(JSON.writeValueAsString(msg));
+                }
+            } catch (IOException ignored) {
+                // dying anyway
+            }
+            error.printStackTrace();
+            Runtime.getRuntime().halt(1);
+        }
+    }
+}
