@@ -61,9 +61,34 @@ public class GatewayComponent {
     private SocketIoTransport transport;
     private GatewayConfig config;
     private boolean active;
+    private org.osgi.framework.ServiceRegistration<?> status;
 
     @Activate
     void activate(BundleContext context) throws Exception {
+        try {
+            start(context);
+            InetSocketAddress bound = transport.start();
+            LOG.info("sockethub listening on ws://{}:{}{}", config.host(), bound.getPort(), config.path());
+            announce(context, "listening", Map.of("sockethub.port", bound.getPort()));
+        } catch (Exception | Error e) {
+            String reason = e.getMessage() + (e.getCause() != null ? " (" + e.getCause().getMessage() + ")" : "");
+            deactivate();
+            announce(context, "failed", Map.of("sockethub.error", reason));
+            throw e;
+        }
+    }
+
+    /**
+     * Tells the launcher how the start went, through a service property it can filter on
+     * without sharing a class: {@code (sockethub.gateway=listening)} or {@code =failed}.
+     */
+    private void announce(BundleContext context, String state, Map<String, Object> extra) {
+        java.util.Hashtable<String, Object> props = new java.util.Hashtable<>(extra);
+        props.put("sockethub.gateway", state);
+        status = context.registerService(Map.class.getName(), Map.copyOf(props), props);
+    }
+
+    private void start(BundleContext context) throws Exception {
         config = GatewayConfig.parse(context.getProperty("sockethub.config"));
         String nodeId = randomId();
         byte[] key = JobCipher.newKey();
@@ -86,14 +111,20 @@ public class GatewayComponent {
         }
         transport = new SocketIoTransport(new SocketIoTransport.Settings(config.host(), config.port(), config.path(),
                 config.maxPayloadBytes()), gateway);
-        InetSocketAddress bound = transport.start();
-        LOG.info("sockethub listening on ws://{}:{}{}", config.host(), bound.getPort(), config.path());
     }
 
     @Deactivate
     void deactivate() throws Exception {
         synchronized (this) {
             active = false;
+        }
+        if (status != null) {
+            try {
+                status.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping
+            }
+            status = null;
         }
         if (transport != null) {
             transport.close();

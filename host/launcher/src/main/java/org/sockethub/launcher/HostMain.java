@@ -105,6 +105,14 @@ final class HostMain {
             return 1;
         }
         Framework framework = FelixBoot.start(props, jars, log::warn);
+        String failure = awaitGateway(framework, 120_000);
+        if (failure != null) {
+            System.err.println("sockethub: " + failure);
+            framework.stop();
+            framework.waitForStop(15_000);
+            stopEmbedded(redis);
+            return 1;
+        }
         AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopping.set(true);
@@ -118,6 +126,27 @@ final class HostMain {
         }, "sockethub-shutdown"));
         framework.waitForStop(0);
         return 0;
+    }
+
+    /** @return {@code null} once the gateway listens, else why it did not start */
+    private static String awaitGateway(Framework framework, long timeoutMs) throws Exception {
+        long deadline = System.currentTimeMillis() + timeoutMs;
+        var context = framework.getBundleContext();
+        while (System.currentTimeMillis() < deadline) {
+            var refs = context.getServiceReferences((String) null, "(sockethub.gateway=*)");
+            if (refs != null) {
+                for (var ref : refs) {
+                    if ("listening".equals(ref.getProperty("sockethub.gateway"))) {
+                        return null;
+                    }
+                    if ("failed".equals(ref.getProperty("sockethub.gateway"))) {
+                        return "the gateway did not start: " + ref.getProperty("sockethub.error");
+                    }
+                }
+            }
+            Thread.sleep(25);
+        }
+        return "the gateway did not start within " + timeoutMs / 1000 + " s (see the log above)";
     }
 
     private static String names(List<Path> jars) {

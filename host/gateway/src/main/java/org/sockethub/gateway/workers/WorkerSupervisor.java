@@ -30,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * so it never outlives the gateway. It writes control lines to stdout (heartbeats, a fatal
  * error before it dies) and logs to stderr. When it exits or misses heartbeats, every job it had
  * taken is answered with an error, the platform's sessions are told through {@code onDeath},
- * and a new worker starts after a backoff. Jobs it had not taken wait for the new one.
+ * and a new worker starts after a delay ({@link #scheduleRestart}). Jobs it had not taken wait
+ * for the new one.
  */
 public final class WorkerSupervisor implements AutoCloseable {
 
@@ -121,6 +122,7 @@ public final class WorkerSupervisor implements AutoCloseable {
         w.generation++;
         w.consumer = w.platformId + "-" + settings.nodeId() + "-" + w.generation;
         w.fatal = null;
+        w.booted = false;
         w.lastBeat = System.currentTimeMillis();
         w.startedAt = w.lastBeat;
         try {
@@ -151,7 +153,11 @@ public final class WorkerSupervisor implements AutoCloseable {
                 try {
                     JsonNode msg = JSON.readTree(line);
                     switch (msg.path("type").asText()) {
-                        case "heartbeat", "ready" -> w.lastBeat = System.currentTimeMillis();
+                        case "heartbeat" -> w.lastBeat = System.currentTimeMillis();
+                        case "ready" -> {
+                            w.lastBeat = System.currentTimeMillis();
+                            w.booted = true;
+                        }
                         case "fatal" -> w.fatal = msg.path("error").asText();
                         default -> LOG.info("[{}] {}", w.platformId, line);
                     }
@@ -196,9 +202,15 @@ public final class WorkerSupervisor implements AutoCloseable {
         }
     }
 
+    /**
+     * A worker that booted (reported ready) and then died was killed by what it ran, not by its
+     * start: it comes back after the base delay. One that dies before it is ready is in a start
+     * loop (a broken bundle, no Redis): the delay doubles up to 30 s.
+     */
     private void scheduleRestart(Worker w) {
         long lived = System.currentTimeMillis() - w.startedAt;
-        w.backoffMs = lived > STABLE_MS || w.backoffMs == 0 ? settings.restartBackoffMs() : Math.min(MAX_BACKOFF_MS, w.backoffMs * 2);
+        boolean healthy = w.booted || lived > STABLE_MS;
+        w.backoffMs = healthy || w.backoffMs == 0 ? settings.restartBackoffMs() : Math.min(MAX_BACKOFF_MS, w.backoffMs * 2);
         w.restarts++;
         LOG.info("restarting the worker for {} in {} ms", w.platformId, w.backoffMs);
         w.restart = timers.schedule(() -> {
@@ -256,6 +268,7 @@ public final class WorkerSupervisor implements AutoCloseable {
         volatile long lastBeat;
         volatile long startedAt;
         volatile boolean stopping;
+        volatile boolean booted;
         int generation;
         int restarts;
         long backoffMs;

@@ -1,0 +1,131 @@
+// Starts the real things the end-to-end tests drive: a Redis of their own (unless REDIS_URL is
+// set) and the real host (./sockethub's launcher jar) on a free port, and connects
+// socket.io-client to it.
+import { spawn } from "node:child_process";
+import { createServer } from "node:net";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { io } from "socket.io-client";
+
+export const ROOT = resolve(import.meta.dirname, "../..");
+export const LAUNCHER = process.env.SOCKETHUB_LAUNCHER ?? join(ROOT, "host/launcher/target/sockethub/sockethub-launcher.jar");
+export const JAVA = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin/java") : "java";
+export const AS2 = "https://www.w3.org/ns/activitystreams";
+export const SH = "https://sockethub.org/ns/context/v1.jsonld";
+export const contextFor = (platform) => [AS2, SH, `https://sockethub.org/ns/context/platform/${platform}/v1.jsonld`];
+
+export async function freePort() {
+  return new Promise((ok, fail) => {
+    const srv = createServer();
+    srv.unref();
+    srv.on("error", fail);
+    srv.listen(0, "127.0.0.1", () => { const { port } = srv.address(); srv.close(() => ok(port)); });
+  });
+}
+
+function waitForLine(child, pattern, timeoutMs, what) {
+  return new Promise((ok, fail) => {
+    let seen = "";
+    const timer = setTimeout(() => fail(new Error(`${what}: no "${pattern}" within ${timeoutMs} ms\n${seen}`)), timeoutMs);
+    const onData = (chunk) => {
+      seen += chunk.toString();
+      const m = seen.match(pattern);
+      if (m) { clearTimeout(timer); ok(m); }
+    };
+    child.stdout.on("data", onData);
+    child.stderr.on("data", onData);
+    child.on("exit", (code) => { clearTimeout(timer); fail(new Error(`${what} exited (${code}) before "${pattern}"\n${seen}`)); });
+  });
+}
+
+/** A Redis for one test file: REDIS_URL if given, else Debian's redis-server on a free port. */
+export async function startRedis() {
+  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
+  const port = await freePort();
+  const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+    "--protected-mode", "yes"], { stdio: ["ignore", "pipe", "pipe"] });
+  await waitForLine(child, /Ready to accept connections/, 10_000, "redis-server");
+  return { url: `redis://127.0.0.1:${port}`, stop: () => stopProcess(child) };
+}
+
+async function stopProcess(child, signal = "SIGTERM") {
+  if (child.exitCode !== null || child.signalCode !== null) return;
+  const exited = new Promise((ok) => child.once("exit", ok));
+  child.kill(signal);
+  const timer = setTimeout(() => child.kill("SIGKILL"), 15_000);
+  await exited;
+  clearTimeout(timer);
+}
+
+/**
+ * Starts the host with a config file of its own. Returns its url, the log seen so far (a
+ * function), and stop().
+ */
+export async function startHost({ redisUrl, config = {}, args = [] } = {}) {
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), "sockethub-e2e-"));
+  const configFile = join(dir, "sockethub.config.json");
+  writeFileSync(configFile, JSON.stringify(config));
+  const child = spawn(JAVA, ["-jar", LAUNCHER, "--port", String(port), "--config", configFile,
+    "--redis.url", redisUrl, "--deploy", join(dir, "deploy"), ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+  let log = "";
+  child.stdout.on("data", (c) => { log += c; });
+  child.stderr.on("data", (c) => { log += c; });
+  const started = Date.now();
+  await waitForLine(child, /sockethub listening on ws:\/\/127\.0\.0\.1:(\d+)/, 120_000, "host");
+  const listeningMs = Date.now() - started;
+  return {
+    url: `http://127.0.0.1:${port}`, port, pid: child.pid, child, listeningMs,
+    log: () => log,
+    /** Resolves with the pid of the platform's worker once the log announces it (after `from` chars of log). */
+    workerPid: (platform, from = 0) => waitFor(() => {
+      const all = [...log.slice(from).matchAll(new RegExp(`worker for ${platform} started \\(pid (\\d+)\\)`, "g"))];
+      return all.length ? Number(all[all.length - 1][1]) : null;
+    }, 60_000, `worker pid for ${platform}`),
+    stop: () => stopProcess(child),
+  };
+}
+
+export async function waitFor(probe, timeoutMs, what) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+/** A connected socket.io-client socket. `transports`: ["websocket"] or ["polling", "websocket"]. */
+export async function connect(url, transports) {
+  const socket = io(url, { path: "/sockethub", transports, forceNew: true, reconnection: false });
+  await new Promise((ok, fail) => {
+    socket.once("connect", ok);
+    socket.once("connect_error", fail);
+  });
+  return socket;
+}
+
+/** Emits with an ack and resolves with the ack's single argument (rejects after timeoutMs). */
+export function request(socket, event, payload, timeoutMs = 10_000) {
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => fail(new Error(`no ack for ${event} within ${timeoutMs} ms`)), timeoutMs);
+    const done = (answer) => { clearTimeout(timer); ok(answer); };
+    if (payload === undefined) socket.emit(event, done); else socket.emit(event, payload, done);
+  });
+}
+
+/** Resolves with the next `event` the socket receives that matches `filter`. */
+export function next(socket, event, filter = () => true, timeoutMs = 10_000) {
+  return new Promise((ok, fail) => {
+    const timer = setTimeout(() => { socket.off(event, on); fail(new Error(`no ${event} within ${timeoutMs} ms`)); }, timeoutMs);
+    const on = (payload) => { if (filter(payload)) { clearTimeout(timer); socket.off(event, on); ok(payload); } };
+    socket.on(event, on);
+  });
+}
+
+export const echo = (content, extra = {}) => ({
+  type: "echo", "@context": contextFor("dummy"), actor: { id: "probe-user", type: "person" },
+  object: { type: "message", content }, ...extra,
+});

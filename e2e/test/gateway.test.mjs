@@ -1,0 +1,151 @@
+// The gateway through the real socket.io-client, over both transports: the schemas handshake,
+// the dummy verbs, and the pipeline's refusals, with the reference's exact texts.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import WebSocket from "ws";
+import { connect, contextFor, echo, next, request, startHost, startRedis } from "../lib/harness.mjs";
+
+const DUMMY = contextFor("dummy");
+const TRANSPORTS = { "polling with upgrade": ["polling", "websocket"], "websocket only": ["websocket"] };
+const VERBS = ["echo", "fail", "throw", "greet", "exit0", "exit1", "throwTypeError", "throwReferenceError", "sigterm", "sigkill", "hang"];
+
+let redis;
+let host;
+before(async () => {
+  redis = await startRedis();
+  host = await startHost({ redisUrl: redis.url });
+});
+after(async () => {
+  await host?.stop();
+  await redis?.stop();
+});
+
+for (const [name, transports] of Object.entries(TRANSPORTS)) {
+  describe(`over ${name}`, () => {
+    let socket;
+    before(async () => { socket = await connect(host.url, transports); });
+    after(() => socket?.close());
+
+    it("answers schemas with the full registry, then unchanged for its fingerprint", async () => {
+      const registry = await request(socket, "schemas", undefined);
+      assert.match(registry.fingerprint, /^[0-9a-f]{16}$/);
+      assert.equal(typeof registry.version, "string");
+      assert.deepEqual(registry.contexts, { as: "https://www.w3.org/ns/activitystreams", sockethub: "https://sockethub.org/ns/context/v1.jsonld" });
+      const dummy = registry.platforms.find((p) => p.id === "dummy");
+      assert.ok(dummy, "dummy is registered");
+      assert.equal(dummy.contextUrl, "https://sockethub.org/ns/context/platform/dummy/v1.jsonld");
+      assert.equal(dummy.contextVersion, "1");
+      assert.equal(dummy.schemaVersion, "1");
+      assert.deepEqual(dummy.types, ["credentials", ...VERBS]);
+      assert.deepEqual(dummy.schemas, { credentials: {}, messages: { required: ["type"], properties: { type: { enum: VERBS } } } });
+
+      assert.deepEqual(await request(socket, "schemas", registry.fingerprint), { fingerprint: registry.fingerprint, unchanged: true });
+      assert.deepEqual(await request(socket, "schemas", "0000000000000000"), registry);
+      const pushed = next(socket, "schemas");
+      socket.emit("schemas");
+      assert.deepEqual(await pushed, registry);
+    });
+
+    it("echoes with actor and target swapped and the canonical @context", async () => {
+      const sent = echo("hello", { "@context": [DUMMY[2], DUMMY[0], DUMMY[1]] });
+      sent.object.id = "message-1";
+      assert.deepEqual(await request(socket, "message", sent), {
+        type: "echo", "@context": DUMMY, actor: { id: "dummy", type: "platform" },
+        target: { id: "probe-user", type: "person" }, object: { type: "message", content: "hello", id: "message-1" },
+      });
+    });
+
+    it("greets with the configured greeting", async () => {
+      const answer = await request(socket, "message", { ...echo("world"), type: "greet" });
+      assert.deepEqual(answer.object, { type: "message", content: "Hello world" });
+      assert.deepEqual(answer.target, { id: "probe-user", type: "person" });
+    });
+
+    it("answers fail and throw with Error: <content> and the request", async () => {
+      for (const type of ["fail", "throw"]) {
+        const sent = { ...echo("failure message"), type };
+        assert.deepEqual(await request(socket, "message", sent), { ...sent, error: "Error: failure message" });
+      }
+    });
+
+    it("refuses an unregistered platform", async () => {
+      const answer = await request(socket, "message", { ...echo("x"), "@context": contextFor("nosuch") });
+      assert.equal(answer.error, "platform context URL not registered with this Sockethub instance. Unregistered platform @context value: https://sockethub.org/ns/context/platform/nosuch/v1.jsonld");
+    });
+
+    it("refuses a schema-invalid type, and credentials sent as a message", async () => {
+      for (const type of ["bogus", "credentials"]) {
+        const answer = await request(socket, "message", { ...echo("x"), type });
+        assert.equal(answer.error, "[dummy] /type: must be equal to one of the allowed values");
+        assert.equal(answer.type, type);
+      }
+    });
+
+    it("refuses envelopes the reference refuses, with its texts", async () => {
+      const cases = [
+        [{ type: "echo", actor: { id: "a", type: "person" } }, "activity stream must contain an @context array."],
+        [{ "@context": DUMMY, actor: { id: "a", type: "person" } }, "activity stream must contain a type property."],
+        [{ "@context": DUMMY, type: "echo" }, "activity stream must contain an actor property."],
+        [{ "@context": DUMMY, type: "echo", actor: "a" }, "[dummy] /actor: must match exactly one schema in oneOf: person, room, service, feed, website"],
+        [{ "@context": DUMMY.slice(0, 2), type: "echo", actor: { id: "a", type: "person" } }, "platform context URL not registered with this Sockethub instance. No platform @context values were provided."],
+        ["hello", "message received is not an object."],
+        [null, "message received is not an object."],
+      ];
+      for (const [payload, error] of cases) {
+        assert.equal((await request(socket, "message", payload)).error, error, JSON.stringify(payload));
+      }
+      assert.deepEqual(await request(socket, "message", "hello"), { error: "message received is not an object." });
+    });
+
+    it("acks credentials with the activity and refuses a non-credentials type", async () => {
+      const creds = { "@context": DUMMY, type: "credentials", actor: { id: "test-1@dummy", type: "person" },
+        object: { id: "creds-1", type: "credentials", secret: "test-secret-1" } };
+      assert.deepEqual(await request(socket, "credentials", creds), creds);
+      const wrong = await request(socket, "credentials", echo("x"));
+      assert.equal(wrong.error, "credential activity streams must have credentials set as type");
+    });
+
+    it("ends up on the websocket transport", () => {
+      assert.equal(socket.io.engine.transport.name, "websocket");
+    });
+  });
+}
+
+describe("the wire", () => {
+  it("opens a websocket with the reference's open packet", async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/sockethub/?EIO=4&transport=websocket`);
+    const first = await new Promise((ok, fail) => { ws.once("message", (m) => ok(m.toString())); ws.once("error", fail); });
+    ws.close();
+    assert.match(first, /^0\{"sid":"[^"]+","upgrades":\[\],"pingInterval":25000,"pingTimeout":20000,"maxPayload":262144\}$/);
+  });
+
+  it("opens polling with an upgrade offer and refuses other protocol versions", async () => {
+    const open = await fetch(`${host.url}/sockethub/?EIO=4&transport=polling`);
+    assert.equal(open.status, 200);
+    assert.match(await open.text(), /^0\{"sid":"[^"]+","upgrades":\["websocket"\],"pingInterval":25000,"pingTimeout":20000,"maxPayload":262144\}$/);
+    const v3 = await fetch(`${host.url}/sockethub/?EIO=3&transport=polling`);
+    assert.equal(v3.status, 400);
+    assert.deepEqual(await v3.json(), { code: 5, message: "Unsupported protocol version" });
+    assert.equal((await fetch(`${host.url}/`)).status, 404);
+  });
+
+  it("closes a websocket that sends more than maxPayload, without an ack", async () => {
+    const socket = await connect(host.url, ["websocket"]);
+    const closed = next(socket, "disconnect");
+    let acked = false;
+    socket.emit("message", echo("x".repeat(300_000)), () => { acked = true; });
+    assert.equal(await closed, "transport close");
+    assert.equal(acked, false);
+  });
+
+  it("ignores events it does not know and message without payload", async () => {
+    const socket = await connect(host.url, ["websocket"]);
+    let answered = false;
+    socket.emit("bogus-event", { a: 1 }, () => { answered = true; });
+    socket.emit("message", () => { answered = true; });
+    assert.ok((await request(socket, "message", echo("still here"))).actor);
+    await new Promise((r) => setTimeout(r, 200));
+    assert.equal(answered, false);
+    socket.close();
+  });
+});

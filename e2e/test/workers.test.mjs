@@ -1,0 +1,79 @@
+// The job path crosses Redis to a separate worker JVM the host supervises: killing or crashing
+// it loses no accepted job (each gets exactly one ack) and the next job runs on a new worker.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { connect, contextFor, echo, next, request, startHost, startRedis } from "../lib/harness.mjs";
+
+let redis;
+let host;
+let socket;
+before(async () => {
+  redis = await startRedis();
+  host = await startHost({
+    redisUrl: redis.url,
+    config: { jobs: { timeoutMs: 2000 }, platformHeartbeat: { intervalMs: 500, timeoutMs: 3000 }, workers: { restartBackoffMs: 200 } },
+  });
+  socket = await connect(host.url, ["websocket"]);
+});
+after(async () => {
+  socket?.close();
+  await host?.stop();
+  await redis?.stop();
+});
+
+/** Sends a job and watches its acks for a while after the first: exactly one must arrive. */
+async function onlyAck(payload, settleMs = 500) {
+  const acks = [];
+  const first = new Promise((ok) => socket.emit("message", payload, (a) => { acks.push(a); ok(a); }));
+  const answer = await Promise.race([first, new Promise((_, fail) => setTimeout(() => fail(new Error("no ack")), 30_000))]);
+  await new Promise((r) => setTimeout(r, settleMs));
+  assert.equal(acks.length, 1, "exactly one ack");
+  return answer;
+}
+
+const fatalNotice = (error) => ({
+  "@context": contextFor("dummy"), type: "error", actor: { id: "dummy", type: "service" }, error,
+});
+
+describe("the dummy worker", () => {
+  it("is another process; killed, it is replaced and the next echo succeeds", async () => {
+    assert.ok((await request(socket, "message", echo("warm"))).target);
+    const mark = host.log().length;
+    const pid = await host.workerPid("dummy");
+    assert.notEqual(pid, host.pid);
+    process.kill(pid, "SIGKILL");
+    const answer = await request(socket, "message", echo("after kill"), 30_000);
+    assert.equal(answer.object.content, "after kill");
+    assert.notEqual(await host.workerPid("dummy", mark), pid);
+  });
+
+  for (const [verb, error] of [
+    ["exit1", "Error: session thread closed unexpectedly: 1"],
+    ["exit0", "Error: session thread closed unexpectedly: 0"],
+    ["sigterm", "Error: session thread closed unexpectedly: 143"],
+    ["sigkill", "Error: session thread closed unexpectedly: 137"],
+    ["throwTypeError", "TypeError: dummy type error"],
+    ["throwReferenceError", "ReferenceError: dummy reference error"],
+  ]) {
+    it(`${verb}: the job gets one error ack, the session a type:error message, and work goes on`, async () => {
+      const notice = next(socket, "message", (m) => m.type === "error", 30_000);
+      const sent = { ...echo("bye"), type: verb };
+      assert.deepEqual(await onlyAck(sent), { ...sent, error });
+      assert.deepEqual(await notice, fatalNotice(error));
+      assert.equal((await request(socket, "message", echo("again"), 30_000)).object.content, "again");
+    });
+  }
+
+  it("hang: the job timeout answers it once, and the worker keeps serving", async () => {
+    const sent = { ...echo("wait"), type: "hang" };
+    assert.deepEqual(await onlyAck(sent, 2500), { ...sent, error: "Error: job timed out after 2000 ms" });
+    assert.equal((await request(socket, "message", echo("next"))).object.content, "next");
+  });
+
+  it("jobs sent while the worker is down wait for the next worker", async () => {
+    const pid = await host.workerPid("dummy");
+    process.kill(pid, "SIGKILL");
+    const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => request(socket, "message", echo(`queued ${n}`), 30_000)));
+    assert.deepEqual(answers.map((a) => a.object.content), ["queued 1", "queued 2", "queued 3", "queued 4", "queued 5"]);
+  });
+});
