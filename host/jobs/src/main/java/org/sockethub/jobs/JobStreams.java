@@ -4,7 +4,8 @@ package org.sockethub.jobs;
  * Names of the Redis streams between one gateway node and its workers. Jobs for a platform go on
  * {@link #jobs(String, String)}, read by the platform's workers in the consumer group
  * {@link #GROUP}; every result, failure and push comes back on {@link #events(String)}, read by
- * the gateway node that owns the sessions.
+ * the gateway node that owns the sessions. The node id is a hash tag, so one node's streams share
+ * a Redis Cluster slot and a worker can finish a job (answer, acknowledge, delete) in one script.
  */
 public final class JobStreams {
 
@@ -20,17 +21,36 @@ public final class JobStreams {
     /**
      * @param nodeId     the gateway node
      * @param platformId the platform
-     * @return {@code sockethub:<node>:jobs:<platform>}
+     * @return {@code sockethub:{<node>}:jobs:<platform>}
      */
     public static String jobs(String nodeId, String platformId) {
-        return "sockethub:" + nodeId + ":jobs:" + platformId;
+        return "sockethub:{" + nodeId + "}:jobs:" + platformId;
     }
 
     /**
      * @param nodeId the gateway node
-     * @return {@code sockethub:<node>:events}
+     * @return {@code sockethub:{<node>}:events}
      */
     public static String events(String nodeId) {
-        return "sockethub:" + nodeId + ":events";
+        return "sockethub:{" + nodeId + "}:events";
     }
+
+    /**
+     * @param nodeId the gateway node
+     * @return a glob matching every key of the node (braces escaped)
+     */
+    public static String all(String nodeId) {
+        return "sockethub:\\{" + nodeId + "\\}:*";
+    }
+
+    /**
+     * The Lua script a worker runs when a job is over: adds the sealed answer (ARGV[2], empty for
+     * none) to the events stream (KEYS[2]), acknowledges the job entry ARGV[1] in the group
+     * ARGV[3] of the jobs stream (KEYS[1]) and deletes it. One round trip instead of three.
+     */
+    public static final String FINISH_SCRIPT =
+            "if ARGV[2] ~= '' then redis.call('XADD', KEYS[2], '*', 'm', ARGV[2]) end\n"
+            + "redis.call('XACK', KEYS[1], ARGV[3], ARGV[1])\n"
+            + "redis.call('XDEL', KEYS[1], ARGV[1])\n"
+            + "return 1\n";
 }

@@ -130,9 +130,7 @@ public final class Pipeline {
             return new Rejected(activity, prefix + own.get());
         }
         if (event == Event.MESSAGE) {
-            List<String> types = new ArrayList<>();
-            platform.descriptor().messagesSchema().path("properties").path("type").path("enum")
-                    .forEach(t -> types.add(t.asText()));
+            List<String> types = platform.verbs();
             String type = activity.path("type").asText();
             if (!types.contains(type)) {
                 return new Rejected(activity, "platform type " + type + " not supported by " + platformId

@@ -1,7 +1,6 @@
 package org.sockethub.gateway.pipeline;
 
 import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
@@ -38,12 +37,28 @@ public final class PlatformRegistry {
      *
      * @param descriptor what the platform declared
      * @param location   where its bundle lives (a worker loads it from there)
+     * @param verbs      the verbs of its messages schema, in schema order
      */
-    public record Entry(PlatformDescriptor descriptor, String location) {
+    public record Entry(PlatformDescriptor descriptor, String location, List<String> verbs) {
+
+        /**
+         * @param descriptor what the platform declared
+         * @param location   where its bundle lives
+         */
+        public Entry(PlatformDescriptor descriptor, String location) {
+            this(descriptor, location, verbsOf(descriptor));
+        }
+
         /** @return the platform id */
         public String id() {
             return descriptor.id();
         }
+    }
+
+    private static List<String> verbsOf(PlatformDescriptor descriptor) {
+        List<String> verbs = new ArrayList<>();
+        descriptor.messagesSchema().path("properties").path("type").path("enum").forEach(v -> verbs.add(v.asText()));
+        return List.copyOf(verbs);
     }
 
     private final String serverVersion;
@@ -72,12 +87,10 @@ public final class PlatformRegistry {
      */
     public static Optional<String> problemsOf(PlatformDescriptor descriptor) {
         List<String> problems = new ArrayList<>();
-        JsonNode verbsNode = descriptor.messagesSchema().path("properties").path("type").path("enum");
-        if (!verbsNode.isArray() || verbsNode.isEmpty()) {
+        List<String> verbs = verbsOf(descriptor);
+        if (verbs.isEmpty()) {
             problems.add("messages schema has no properties.type.enum listing its verbs");
         } else {
-            List<String> verbs = new ArrayList<>();
-            verbsNode.forEach(v -> verbs.add(v.asText()));
             try {
                 String mismatch = VerbTable.of(descriptor.instanceType()).mismatch(verbs);
                 if (mismatch != null) {
@@ -139,7 +152,7 @@ public final class PlatformRegistry {
                 kinds.put(ActivitySchemas.Kind.CREDENTIALS, d.credentialsSchema().orElse(JSON.createObjectNode()));
                 d.responsesSchema().ifPresent(r -> kinds.put(ActivitySchemas.Kind.RESPONSES, r));
                 compiled.put(d.id(), kinds);
-                published.add(publish(d));
+                published.add(publish(e));
             }
             for (String pseudo : PSEUDO_PLATFORMS) {
                 idsByContextUrl.putIfAbsent(PlatformDescriptor.contextUrlOf(pseudo), pseudo);
@@ -158,7 +171,8 @@ public final class PlatformRegistry {
             registry.setAll(content);
         }
 
-        private static ObjectNode publish(PlatformDescriptor d) {
+        private static ObjectNode publish(Entry e) {
+            PlatformDescriptor d = e.descriptor();
             ObjectNode p = JSON.createObjectNode();
             p.put("id", d.id());
             p.put("version", d.version());
@@ -169,7 +183,7 @@ public final class PlatformRegistry {
             if (d.credentialsSchema().isPresent()) {
                 types.add("credentials");
             }
-            d.messagesSchema().path("properties").path("type").path("enum").forEach(types::add);
+            e.verbs().forEach(types::add);
             ObjectNode schemas = p.putObject("schemas");
             schemas.set("credentials", d.credentialsSchema().orElse(JSON.createObjectNode()));
             schemas.set("messages", d.messagesSchema());

@@ -3,7 +3,9 @@ package org.sockethub.gateway.transport;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.socket.engineio.server.EngineIoServer;
 import io.socket.engineio.server.EngineIoServerOptions;
 import io.socket.socketio.server.SocketIoNamespace;
@@ -147,18 +149,48 @@ public final class SocketIoTransport implements AutoCloseable {
         }
     }
 
-    private static JsonNode toJson(Object value) {
+    /** Converts what Socket.IO's parser produced (org.json values) to Jackson nodes, without re-parsing text. */
+    static JsonNode toJson(Object value) {
+        JsonNodeFactory nodes = JsonNodeFactory.instance;
         if (value == null || value == JSONObject.NULL) {
-            return JsonNodeFactory.instance.nullNode();
+            return nodes.nullNode();
         }
-        if (value instanceof JSONObject || value instanceof JSONArray) {
-            try {
-                return JSON.readTree(value.toString());
-            } catch (JsonProcessingException e) {
-                throw new IllegalArgumentException(e);
+        if (value instanceof JSONObject object) {
+            ObjectNode node = nodes.objectNode();
+            for (String key : object.keySet()) {
+                node.set(key, toJson(object.opt(key)));
             }
+            return node;
         }
-        return JSON.valueToTree(value);
+        if (value instanceof JSONArray array) {
+            ArrayNode node = nodes.arrayNode(array.length());
+            for (int i = 0; i < array.length(); i++) {
+                node.add(toJson(array.opt(i)));
+            }
+            return node;
+        }
+        if (value instanceof String text) {
+            return nodes.textNode(text);
+        }
+        if (value instanceof Boolean b) {
+            return nodes.booleanNode(b);
+        }
+        if (value instanceof Integer i) {
+            return nodes.numberNode(i);
+        }
+        if (value instanceof Long l) {
+            return nodes.numberNode(l);
+        }
+        if (value instanceof java.math.BigInteger big) {
+            return nodes.numberNode(big);
+        }
+        if (value instanceof java.math.BigDecimal decimal) {
+            return nodes.numberNode(decimal);
+        }
+        if (value instanceof Number n) {
+            return nodes.numberNode(n.doubleValue());
+        }
+        return nodes.textNode(String.valueOf(value));
     }
 
     private final class Client implements ClientSocket {

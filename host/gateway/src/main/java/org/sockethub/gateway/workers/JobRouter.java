@@ -247,7 +247,7 @@ public final class JobRouter implements AutoCloseable {
         reader.interrupt();
         pending.keySet().forEach(job -> answer(job, JobEvent.failure(job, "Error: server shutting down")));
         try {
-            for (String key : redis.getKeys().getKeysByPattern("sockethub:" + nodeId + ":*")) {
+            for (String key : redis.getKeys().getKeysByPattern(JobStreams.all(nodeId))) {
                 redis.getKeys().delete(key);
             }
         } catch (RuntimeException e) {

@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.List;
 import java.util.Map;
 import java.util.Queue;
 import java.util.concurrent.ConcurrentHashMap;
@@ -14,7 +15,9 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import org.redisson.api.RScript;
 import org.redisson.api.RStream;
+import org.redisson.client.codec.StringCodec;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamCreateGroupArgs;
@@ -54,6 +57,8 @@ final class JobRunner {
     private final ScheduledExecutorService timers;
     private final RStream<String, String> jobs;
     private final RStream<String, String> events;
+    private final RScript script;
+    private final List<Object> finishKeys;
     private final Semaphore slots;
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "worker-job");
@@ -84,6 +89,8 @@ final class JobRunner {
         this.timers = timers;
         this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), start.platformId()));
         this.events = redis.getStream(JobStreams.events(start.nodeId()));
+        this.script = redis.getScript(StringCodec.INSTANCE);
+        this.finishKeys = List.of(JobStreams.jobs(start.nodeId(), start.platformId()), JobStreams.events(start.nodeId()));
         this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, start.concurrency()));
     }
 
@@ -187,10 +194,13 @@ final class JobRunner {
 
     /** A job is over: answer (unless it expired), acknowledge its entry, free its slot, start the next. */
     private void done(StreamMessageId entry, JobEvent event, Instance instance) {
-        if (event != null) {
-            events.addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(event)));
-        }
-        jobs.ackAsync(JobStreams.GROUP, entry).thenRun(() -> jobs.removeAsync(entry));
+        script.evalAsync(RScript.Mode.READ_WRITE, JobStreams.FINISH_SCRIPT, RScript.ReturnType.LONG,
+                        finishKeys, entry.toString(), event == null ? "" : codec.seal(event), JobStreams.GROUP)
+                .whenComplete((ok, error) -> {
+                    if (error != null) {
+                        LOG.warn("could not answer job entry {}: {}", entry, error.toString());
+                    }
+                });
         if (instance != null && descriptor.persist()) {
             WorkerJob next;
             synchronized (instance) {
