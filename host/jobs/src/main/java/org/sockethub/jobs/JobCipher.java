@@ -23,6 +23,9 @@ public final class JobCipher {
     private static final SecureRandom RANDOM = new SecureRandom();
 
     private final SecretKeySpec key;
+    /** One cipher per thread and direction: the AES key schedule is then computed once, not per message. */
+    private final ThreadLocal<Cipher> encrypting = ThreadLocal.withInitial(JobCipher::newCipher);
+    private final ThreadLocal<Cipher> decrypting = ThreadLocal.withInitial(JobCipher::newCipher);
 
     /**
      * @param key 32 bytes
@@ -32,6 +35,14 @@ public final class JobCipher {
             throw new IllegalArgumentException("AES-256 needs a 32-byte key");
         }
         this.key = new SecretKeySpec(key.clone(), "AES");
+    }
+
+    private static Cipher newCipher() {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
     }
 
     /** @return 32 fresh random bytes */
@@ -49,7 +60,7 @@ public final class JobCipher {
         try {
             byte[] iv = new byte[IV_BYTES];
             RANDOM.nextBytes(iv);
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = encrypting.get();
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, iv));
             byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
             return Base64.getEncoder().encodeToString(ByteBuffer.allocate(iv.length + sealed.length).put(iv).put(sealed).array());
@@ -69,7 +80,7 @@ public final class JobCipher {
             if (all.length < IV_BYTES + TAG_BITS / 8) {
                 throw new IllegalArgumentException("sealed payload too short");
             }
-            Cipher cipher = Cipher.getInstance("AES/GCM/NoPadding");
+            Cipher cipher = decrypting.get();
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, all, 0, IV_BYTES));
             return new String(cipher.doFinal(all, IV_BYTES, all.length - IV_BYTES), StandardCharsets.UTF_8);
         } catch (javax.crypto.AEADBadTagException e) {

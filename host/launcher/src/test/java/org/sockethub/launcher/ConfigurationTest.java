@@ -1,0 +1,88 @@
+package org.sockethub.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class ConfigurationTest {
+
+    @TempDir
+    Path dir;
+
+    private Configuration load(String file, Map<String, String> env, String... args) throws Exception {
+        if (file != null) {
+            Files.writeString(dir.resolve("sockethub.config.json"), file);
+        }
+        return Configuration.load(Cli.parse(args), env, dir);
+    }
+
+    @Test
+    void defaultsWhenNothingIsGiven() throws Exception {
+        var c = load(null, Map.of()).json();
+        assertEquals(10550, c.path("sockethub").path("port").asInt());
+        assertEquals("127.0.0.1", c.path("sockethub").path("host").asText());
+        assertEquals("/sockethub", c.path("sockethub").path("path").asText());
+        assertEquals(60000, c.path("jobs").path("timeoutMs").asInt());
+        assertEquals(false, c.path("examples").asBoolean());
+        assertEquals("", c.path("redis").path("url").asText());
+    }
+
+    @Test
+    void flagsBeatEnvironmentBeatsFile() throws Exception {
+        String file = "{\"sockethub\":{\"port\":1111,\"host\":\"0.0.0.0\"},\"redis\":{\"url\":\"redis://file:1\"}}";
+        var fileOnly = load(file, Map.of()).json();
+        assertEquals(1111, fileOnly.path("sockethub").path("port").asInt());
+        var env = load(file, Map.of("PORT", "2222", "REDIS_URL", "redis://env:2")).json();
+        assertEquals(2222, env.path("sockethub").path("port").asInt());
+        assertEquals("redis://env:2", env.path("redis").path("url").asText());
+        assertEquals("0.0.0.0", env.path("sockethub").path("host").asText());
+        var flags = load(file, Map.of("PORT", "2222"), "--port", "3333", "--redis.url=redis://flag:3").json();
+        assertEquals(3333, flags.path("sockethub").path("port").asInt());
+        assertEquals("redis://flag:3", flags.path("redis").path("url").asText());
+    }
+
+    @Test
+    void redisHostAndPortAreUsedWithoutRedisUrl() throws Exception {
+        var c = load(null, Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", "6390")).json();
+        assertEquals("redis://127.0.0.1:6390", c.path("redis").path("url").asText());
+    }
+
+    @Test
+    void refusesUnknownKeysAndWrongTypesNamingThem() {
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load("{\"sockethub\":{\"port\":\"x\"},\"colour\":\"red\"}", Map.of()));
+        assertTrue(e.getMessage().contains("/sockethub/port"), e.getMessage());
+        assertTrue(e.getMessage().contains("unknown key \"colour\""), e.getMessage());
+    }
+
+    @Test
+    void refusesBadEnvironmentValues() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(null, Map.of("PORT", "ten")));
+        assertEquals("PORT must be an integer, got \"ten\"", e.getMessage());
+    }
+
+    @Test
+    void aMissingExplicitConfigFileIsFatal() {
+        ConfigException e = assertThrows(ConfigException.class, () -> load(null, Map.of(), "--config", "nope.json"));
+        assertTrue(e.getMessage().endsWith("nope.json does not exist"), e.getMessage());
+    }
+
+    @Test
+    void acceptsTheReferenceServersKeys() throws Exception {
+        load("{\"platforms\":[\"@sockethub/platform-dummy\"],\"packageConfig\":{\"@sockethub/platform-dummy\":{\"greeting\":\"Hi\"}},"
+                + "\"rateLimiter\":{\"maxRequests\":100},\"credentialCheck\":{\"reconnectIpSource\":\"proxy\"},"
+                + "\"httpActions\":{\"enabled\":false},\"sentry\":{\"dsn\":\"\"},\"logging\":{\"level\":\"debug\"}}", Map.of());
+    }
+
+    @Test
+    void unknownFlagsAreUsageErrors() {
+        assertThrows(Cli.UsageException.class, () -> Cli.parse(new String[] {"--bogus"}));
+        assertThrows(Cli.UsageException.class, () -> Cli.parse(new String[] {"--port"}));
+    }
+}
