@@ -10,7 +10,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -92,11 +92,14 @@ public class GatewayComponent {
         config = GatewayConfig.parse(context.getProperty("sockethub.config"));
         String nodeId = randomId();
         byte[] key = JobCipher.newKey();
-        timers = Executors.newScheduledThreadPool(2, r -> {
+        ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, r -> {
             Thread t = new Thread(r, "sockethub-timers");
             t.setDaemon(true);
             return t;
         });
+        // every job schedules its timeout and cancels it when answered: drop cancelled ones at once
+        pool.setRemoveOnCancelPolicy(true);
+        timers = pool;
         redis = RedisClients.connect(config.redisUrl(), 24, "sockethub-gateway-" + nodeId);
         registry = new PlatformRegistry(versionOf(context.getBundle().getVersion()));
         router = new JobRouter(redis, nodeId, new JobCodec(new JobCipher(key)), config.jobTimeoutMs(), timers,

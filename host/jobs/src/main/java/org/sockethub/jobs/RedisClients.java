@@ -25,8 +25,11 @@ public final class RedisClients {
         Config config = new Config();
         config.setCodec(StringCodec.INSTANCE);
         config.setUseThreadClassLoader(false);
-        config.setThreads(Math.max(2, poolSize / 2));
-        config.setNettyThreads(Math.max(2, poolSize));
+        // Few threads: every command is asynchronous, and extra threads only cost context
+        // switches on small machines (Redisson's defaults are 16 and 32).
+        int cores = Runtime.getRuntime().availableProcessors();
+        config.setThreads(Math.max(2, cores));
+        config.setNettyThreads(Math.max(2, cores * 2));
         config.useSingleServer()
                 .setAddress(url)
                 .setClientName(name)

@@ -13,6 +13,9 @@ public final class Main {
     }
 
     public static void main(String[] args) throws Exception {
+        // Netty's buffer leak sampling costs on every Redis command; the code has no manual
+        // buffer handling to check. Set before any Netty class loads (host and workers).
+        System.setProperty("io.netty.leakDetection.level", System.getProperty("io.netty.leakDetection.level", "disabled"));
         if (Arrays.asList(args).contains("--worker")) {
             WorkerMain.run();
             return;

@@ -11,8 +11,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
@@ -68,11 +67,12 @@ public final class WorkerMain {
         Framework felix = WorkerFelix.start(start.bundle());
         Platform platform = awaitPlatform(felix.getBundleContext(), start.bundle());
         RedissonClient redis = RedisClients.connect(start.redisUrl(), 4, "sockethub-worker-" + start.consumer());
-        ScheduledExecutorService timers = Executors.newScheduledThreadPool(1, r -> {
+        ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "worker-timers");
             t.setDaemon(true);
             return t;
         });
+        timers.setRemoveOnCancelPolicy(true); // one timeout per job, cancelled when it completes
         JobCodec codec = new JobCodec(new JobCipher(Base64.getDecoder().decode(start.key())));
         JobRunner runner = new JobRunner(start, platform.descriptor(), platform, redis, codec, timers);
         if (start.heartbeatMs() > 0) {
