@@ -25,23 +25,30 @@ final class RedisLocator {
     private RedisLocator() {
     }
 
+    /** Where an unconfigured server looks first. */
+    static final String LOCAL = "redis://127.0.0.1:6379";
+
     static Choice locate(String configured) throws ConfigException {
+        return locate(configured, LOCAL);
+    }
+
+    static Choice locate(String configured, String local) throws ConfigException {
         if (configured != null && !configured.isEmpty()) {
             if (!answers(configured)) {
                 throw new ConfigException("Redis at " + redact(configured) + " does not answer");
             }
             return new Choice(configured, "configured", null);
         }
-        String local = "redis://127.0.0.1:6379";
         if (answers(local)) {
-            return new Choice(local, "found on 127.0.0.1:6379", null);
+            return new Choice(local, "found on " + local.substring("redis://".length()), null);
         }
         try {
             int port = freePort();
             RedisServer server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
                     .setting("save \"\"").setting("appendonly no").setting("protected-mode yes").build();
             server.start();
-            return new Choice("redis://127.0.0.1:" + port, "embedded (no Redis configured, none on 127.0.0.1:6379)", server);
+            return new Choice("redis://127.0.0.1:" + port, "embedded (no Redis configured, none on "
+                    + local.substring("redis://".length()) + ")", server);
         } catch (IOException | RuntimeException e) {
             throw new ConfigException("no Redis configured, none on 127.0.0.1:6379, and the embedded Redis did not start: " + e.getMessage());
         }

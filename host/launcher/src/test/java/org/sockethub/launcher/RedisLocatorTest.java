@@ -1,0 +1,54 @@
+package org.sockethub.launcher;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import org.junit.jupiter.api.Test;
+
+/** Redis selection, on loopback only: configured, found locally, or embedded. */
+class RedisLocatorTest {
+
+    private static String nothingListening() throws Exception {
+        try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+            return "redis://127.0.0.1:" + s.getLocalPort();
+        }
+    }
+
+    @Test
+    void startsAnEmbeddedRedisWhenNoneIsConfiguredOrFound() throws Exception {
+        RedisLocator.Choice choice = RedisLocator.locate("", nothingListening());
+        try {
+            assertNotNull(choice.embedded());
+            assertTrue(choice.how().startsWith("embedded"), choice.how());
+            assertTrue(RedisLocator.answers(choice.url()), choice.url());
+        } finally {
+            choice.embedded().stop();
+        }
+        assertEquals(false, RedisLocator.answers(choice.url()));
+    }
+
+    @Test
+    void usesTheLocalRedisWhenItAnswers() throws Exception {
+        RedisLocator.Choice embedded = RedisLocator.locate("", nothingListening());
+        try {
+            RedisLocator.Choice found = RedisLocator.locate("", embedded.url());
+            assertNull(found.embedded());
+            assertEquals(embedded.url(), found.url());
+        } finally {
+            embedded.embedded().stop();
+        }
+    }
+
+    @Test
+    void aConfiguredRedisThatDoesNotAnswerIsAStartError() throws Exception {
+        String url = nothingListening();
+        ConfigException e = assertThrows(ConfigException.class, () -> RedisLocator.locate(url, RedisLocator.LOCAL));
+        assertEquals("Redis at " + url + " does not answer", e.getMessage());
+        assertEquals("redis://***@127.0.0.1:6379", RedisLocator.redact("redis://user:secret@127.0.0.1:6379"));
+    }
+}
