@@ -11,6 +11,7 @@ import java.io.InputStreamReader;
 import java.io.PrintStream;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
@@ -64,9 +65,12 @@ public final class WorkerMain {
         Logger log = LoggerFactory.getLogger("worker." + start.platformId());
         watchStdin(reader);
 
+        // Redis connects while Felix boots: the two are independent and each takes a few hundred ms.
+        CompletableFuture<RedissonClient> connecting = CompletableFuture.supplyAsync(
+                () -> RedisClients.connect(start.redisUrl(), 4, "sockethub-worker-" + start.consumer()));
         Framework felix = WorkerFelix.start(start.bundle());
         Platform platform = awaitPlatform(felix.getBundleContext(), start.bundle());
-        RedissonClient redis = RedisClients.connect(start.redisUrl(), 4, "sockethub-worker-" + start.consumer());
+        RedissonClient redis = connecting.join();
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "worker-timers");
             t.setDaemon(true);
