@@ -119,6 +119,16 @@ describe("the wire", () => {
     assert.match(first, /^0\{"sid":"[^"]+","upgrades":\[\],"pingInterval":25000,"pingTimeout":20000,"maxPayload":262144\}$/);
   });
 
+  it("refuses a websocket of another Engine.IO version", async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/sockethub/?EIO=3&transport=websocket`);
+    const status = await new Promise((ok) => {
+      ws.once("unexpected-response", (req, res) => ok(res.statusCode));
+      ws.once("open", () => ok("open"));
+      ws.once("error", () => {});
+    });
+    assert.equal(status, 400);
+  });
+
   it("opens polling with an upgrade offer and refuses other protocol versions", async () => {
     const open = await fetch(`${host.url}/sockethub/?EIO=4&transport=polling`);
     assert.equal(open.status, 200);

@@ -31,6 +31,8 @@ public final class Gateway implements ClientEvents {
 
     private static final Logger LOG = LoggerFactory.getLogger(Gateway.class);
     private static final JsonNodeFactory NODES = JsonNodeFactory.instance;
+    /** How many {@code activity-object}s one connection may declare. */
+    static final int MAX_DECLARED_OBJECTS = 1000;
 
     private final PlatformRegistry registry;
     private final Pipeline pipeline;
@@ -151,7 +153,13 @@ public final class Gateway implements ClientEvents {
         }
         JsonNode object = args.get(0);
         if (object instanceof ObjectNode o && o.path("id").isTextual() && !o.path("id").asText().isEmpty()) {
-            session.declaredObjects().put(o.get("id").asText(), o.deepCopy());
+            Map<String, ObjectNode> declared = session.declaredObjects();
+            if (declared.size() >= MAX_DECLARED_OBJECTS && !declared.containsKey(o.get("id").asText())) {
+                reply(ack, Activities.withError(o, "too many activity objects for this connection (limit "
+                        + MAX_DECLARED_OBJECTS + ")."));
+                return;
+            }
+            declared.put(o.get("id").asText(), o.deepCopy());
             reply(ack, o);
         } else {
             reply(ack, Activities.withError(object, "activity-object must be an object with an id."));

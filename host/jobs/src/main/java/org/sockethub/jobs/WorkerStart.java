@@ -16,7 +16,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param concurrency       jobs run at once (stateless platforms)
  * @param heartbeatMs       how often to write a heartbeat line to stdout
  * @param jobTimeoutMs      after this long a job is given up (the gateway has already answered it)
+ * @param cacheDir          an empty folder for the worker's Felix cache, owned (and deleted) by the gateway
  */
 public record WorkerStart(String key, String redisUrl, String nodeId, String platformId, String bundle,
-                          ObjectNode config, String consumer, int concurrency, long heartbeatMs, long jobTimeoutMs) {
+                          ObjectNode config, String consumer, int concurrency, long heartbeatMs, long jobTimeoutMs,
+                          String cacheDir) {
 }

@@ -33,14 +33,15 @@ public final class WorkerFelix {
 
     /**
      * @param platformBundle the platform bundle's location
+     * @param cache          an empty folder for Felix's cache (the gateway deletes it when the worker exits)
      * @return the started framework
      * @throws BundleException if the platform bundle does not install
      * @throws IOException     if the layout cannot be read
      */
-    public static Framework start(String platformBundle) throws BundleException, IOException {
+    public static Framework start(String platformBundle, Path cache) throws BundleException, IOException {
         Layout layout = Layout.detect();
         Map<String, String> props = new HashMap<>();
-        props.put("org.osgi.framework.storage", FelixBoot.cacheDir("sockethub-worker").toString());
+        props.put("org.osgi.framework.storage", cache.toString());
         props.put("org.osgi.framework.storage.clean", "onFirstInit");
         props.put("felix.log.level", "1");
         props.put("org.osgi.framework.system.packages.extra", sharedExports());

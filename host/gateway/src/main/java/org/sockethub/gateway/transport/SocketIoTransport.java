@@ -83,8 +83,16 @@ public final class SocketIoTransport implements AutoCloseable {
             container.setMaxTextMessageSize(settings.maxPayload());
             container.setMaxBinaryMessageSize(settings.maxPayload());
             container.setIdleTimeout(java.time.Duration.ofMinutes(2));
-            container.addMapping(settings.path() + "/*", (request, response, callback) ->
-                    new EngineIoWebSocketEndpoint(engineIo, settings.maxPayload()));
+            container.addMapping(settings.path() + "/*", (request, response, callback) -> {
+                // the reference runs with allowEIO3 off: only Engine.IO protocol 4 may upgrade
+                String query = request.getHttpURI().getQuery();
+                if (query == null || !("&" + query + "&").contains("&EIO=4&")) {
+                    response.setStatus(400);
+                    callback.succeeded();
+                    return null;
+                }
+                return new EngineIoWebSocketEndpoint(engineIo, settings.maxPayload());
+            });
         });
         context.insertHandler(upgrades);
         jetty.setHandler(context);

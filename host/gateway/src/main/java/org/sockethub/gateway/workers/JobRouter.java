@@ -87,7 +87,7 @@ public final class JobRouter implements AutoCloseable {
     public CompletableFuture<JobEvent> submit(String platformId, JobRequest request) {
         CompletableFuture<JobEvent> answer = new CompletableFuture<>();
         ScheduledFuture<?> timeout = timers.schedule(
-                () -> answer(request.id(), JobEvent.failure(request.id(), "Error: job timed out after " + timeoutMs + " ms")),
+                () -> answerInstead(request.id(), JobEvent.failure(request.id(), "Error: job timed out after " + timeoutMs + " ms")),
                 timeoutMs, TimeUnit.MILLISECONDS);
         CompletableFuture<StreamMessageId> entry = new CompletableFuture<>();
         pending.put(request.id(), new Pending(platformId, answer, timeout, entry));
@@ -141,19 +141,20 @@ public final class JobRouter implements AutoCloseable {
         int failed = 0;
         for (Map.Entry<String, Pending> p : pending.entrySet()) {
             StreamMessageId id = p.getValue().entry().getNow(null);
-            if (id != null && taken.contains(id) && answer(p.getKey(), JobEvent.failure(p.getKey(), error))) {
+            if (id != null && p.getValue().platformId().equals(platformId) && taken.contains(id)
+                    && answer(p.getKey(), JobEvent.failure(p.getKey(), error))) {
                 failed++;
             }
         }
-        if (!taken.isEmpty()) {
-            StreamMessageId[] ids = taken.toArray(new StreamMessageId[0]);
-            stream.ack(JobStreams.GROUP, ids);
-            stream.remove(ids);
-        }
         try {
+            if (!taken.isEmpty()) {
+                StreamMessageId[] ids = taken.toArray(new StreamMessageId[0]);
+                stream.ack(JobStreams.GROUP, ids);
+                stream.remove(ids);
+            }
             stream.removeConsumer(JobStreams.GROUP, consumer);
-        } catch (RuntimeException ignored) {
-            // the group may be gone with the stream
+        } catch (RuntimeException e) {
+            LOG.debug("cleaning up after {}: {}", consumer, e.toString());
         }
         return failed;
     }
@@ -167,7 +168,7 @@ public final class JobRouter implements AutoCloseable {
     public void failAll(String platformId, String error) {
         pending.forEach((job, p) -> {
             if (p.platformId().equals(platformId)) {
-                answer(job, JobEvent.failure(job, error));
+                answerInstead(job, JobEvent.failure(job, error));
             }
         });
     }
@@ -175,6 +176,17 @@ public final class JobRouter implements AutoCloseable {
     /** @return jobs not yet answered */
     public int inFlight() {
         return pending.size();
+    }
+
+    /**
+     * Answers a job on the worker's behalf (timeout, platform gone) and deletes its entry, so
+     * that no worker runs, later, a job whose client already has its answer.
+     */
+    private void answerInstead(String jobId, JobEvent event) {
+        Pending p = pending.get(jobId);
+        if (p != null && answer(jobId, event)) {
+            p.entry().thenAccept(id -> stream(p.platformId()).removeAsync(id));
+        }
     }
 
     private boolean answer(String jobId, JobEvent event) {

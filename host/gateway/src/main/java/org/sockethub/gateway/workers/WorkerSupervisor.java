@@ -50,6 +50,8 @@ public final class WorkerSupervisor implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final BiConsumer<String, String> onDeath;
     private final Map<String, Worker> workers = new LinkedHashMap<>();
+    /** Numbers every worker this supervisor starts, so no two ever share a consumer name. */
+    private final java.util.concurrent.atomic.AtomicLong launches = new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledFuture<?> watchdog;
     private volatile boolean closed;
 
@@ -65,7 +67,8 @@ public final class WorkerSupervisor implements AutoCloseable {
         this.router = router;
         this.timers = timers;
         this.onDeath = onDeath;
-        long check = settings.heartbeatMs() > 0 ? Math.max(100, settings.heartbeatMs() / 2) : 0;
+        // spec §5.3: either value <= 0 turns the monitor off
+        long check = settings.heartbeatMs() > 0 && settings.heartbeatTimeoutMs() > 0 ? Math.max(100, settings.heartbeatMs() / 2) : 0;
         this.watchdog = check > 0 ? timers.scheduleWithFixedDelay(this::checkHeartbeats, check, check, TimeUnit.MILLISECONDS) : null;
     }
 
@@ -119,22 +122,23 @@ public final class WorkerSupervisor implements AutoCloseable {
         command.add("-Xss512k");
         command.add("-Dsockethub.worker=" + w.platformId);
         command.addAll(settings.command());
-        w.generation++;
-        w.consumer = w.platformId + "-" + settings.nodeId() + "-" + w.generation;
+        w.consumer = w.platformId + "-" + settings.nodeId() + "-" + launches.incrementAndGet();
         w.fatal = null;
         w.booted = false;
         w.lastBeat = System.currentTimeMillis();
         w.startedAt = w.lastBeat;
         try {
+            // the worker's Felix cache: created and deleted here, since a worker can die without cleaning up
+            w.cache = java.nio.file.Files.createTempDirectory("sockethub-worker-" + w.platformId + "-");
             Process process = new ProcessBuilder(command).start();
             w.process = process;
             WorkerStart start = new WorkerStart(Base64.getEncoder().encodeToString(settings.key()), settings.redisUrl(),
                     settings.nodeId(), w.platformId, w.bundle, w.config, w.consumer, w.concurrency,
-                    settings.heartbeatMs(), settings.jobTimeoutMs());
+                    settings.heartbeatMs(), settings.jobTimeoutMs(), w.cache.toString());
             OutputStream stdin = process.getOutputStream();
             stdin.write((JSON.writeValueAsString(start) + "\n").getBytes(StandardCharsets.UTF_8));
             stdin.flush(); // stays open: the worker exits when it closes
-            daemon("worker-" + w.platformId + "-control", () -> readControl(w, process, process.getInputStream()));
+            w.control = daemon("worker-" + w.platformId + "-control", () -> readControl(w, process, process.getInputStream()));
             daemon("worker-" + w.platformId + "-log", () -> relayLog(w, process.getErrorStream()));
             process.onExit().thenAccept(p -> exited(w, p));
             LOG.info("worker for {} started (pid {})", w.platformId, process.pid());
@@ -184,6 +188,29 @@ public final class WorkerSupervisor implements AutoCloseable {
     private void exited(Worker w, Process process) {
         if (w.process != process) {
             return;
+        }
+        try {
+            handleExit(w, process);
+        } catch (RuntimeException e) {
+            LOG.error("after the worker for {} exited: {}", w.platformId, e.toString());
+            synchronized (this) {
+                if (workers.get(w.platformId) == w && !w.stopping && !closed) {
+                    scheduleRestart(w);
+                }
+            }
+        } finally {
+            deleteTree(w.cache);
+        }
+    }
+
+    private void handleExit(Worker w, Process process) {
+        Thread control = w.control;
+        if (control != null) {
+            try {
+                control.join(2000); // its last line may be the fatal error that explains the exit
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
         }
         int code = process.exitValue();
         if (w.stopping || closed) {
@@ -240,10 +267,22 @@ public final class WorkerSupervisor implements AutoCloseable {
         }
     }
 
-    private static void daemon(String name, Runnable body) {
+    private static Thread daemon(String name, Runnable body) {
         Thread t = new Thread(body, name);
         t.setDaemon(true);
         t.start();
+        return t;
+    }
+
+    private static void deleteTree(java.nio.file.Path dir) {
+        if (dir == null) {
+            return;
+        }
+        try (var paths = java.nio.file.Files.walk(dir)) {
+            paths.sorted(java.util.Comparator.reverseOrder()).forEach(p -> p.toFile().delete());
+        } catch (IOException | java.io.UncheckedIOException ignored) {
+            // already gone
+        }
     }
 
     @Override
@@ -269,7 +308,8 @@ public final class WorkerSupervisor implements AutoCloseable {
         volatile long startedAt;
         volatile boolean stopping;
         volatile boolean booted;
-        int generation;
+        volatile Thread control;
+        volatile java.nio.file.Path cache;
         int restarts;
         long backoffMs;
         ScheduledFuture<?> restart;

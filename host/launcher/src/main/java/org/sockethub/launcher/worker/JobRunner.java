@@ -95,13 +95,7 @@ final class JobRunner {
     }
 
     void run() throws InterruptedException {
-        try {
-            jobs.createGroup(StreamCreateGroupArgs.name(JobStreams.GROUP).makeStream().id(StreamMessageId.ALL));
-        } catch (RuntimeException e) {
-            if (!String.valueOf(e.getMessage()).contains("BUSYGROUP")) {
-                throw e;
-            }
-        }
+        createGroup();
         while (true) {
             slots.acquire();
             int free = 1 + slots.drainPermits();
@@ -112,6 +106,9 @@ final class JobRunner {
             } catch (RuntimeException e) {
                 slots.release(free);
                 LOG.warn("reading jobs failed, retrying: {}", e.toString());
+                if (String.valueOf(e.getMessage()).contains("NOGROUP")) {
+                    createGroup(); // Redis restarted without persistence: the group is gone
+                }
                 Thread.sleep(500);
                 continue;
             }
@@ -119,6 +116,16 @@ final class JobRunner {
             slots.release(free - taken);
             if (taken > 0) {
                 batch.forEach((id, fields) -> accept(id, fields.get(JobStreams.FIELD)));
+            }
+        }
+    }
+
+    private void createGroup() {
+        try {
+            jobs.createGroup(StreamCreateGroupArgs.name(JobStreams.GROUP).makeStream().id(StreamMessageId.ALL));
+        } catch (RuntimeException e) {
+            if (!String.valueOf(e.getMessage()).contains("BUSYGROUP")) {
+                LOG.warn("cannot create the consumer group: {}", e.toString());
             }
         }
     }

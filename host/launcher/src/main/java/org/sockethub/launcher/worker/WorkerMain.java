@@ -68,7 +68,7 @@ public final class WorkerMain {
         // Redis connects while Felix boots: the two are independent and each takes a few hundred ms.
         CompletableFuture<RedissonClient> connecting = CompletableFuture.supplyAsync(
                 () -> RedisClients.connect(start.redisUrl(), 4, "sockethub-worker-" + start.consumer()));
-        Framework felix = WorkerFelix.start(start.bundle());
+        Framework felix = WorkerFelix.start(start.bundle(), java.nio.file.Path.of(start.cacheDir()));
         Platform platform = awaitPlatform(felix.getBundleContext(), start.bundle());
         RedissonClient redis = connecting.join();
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
