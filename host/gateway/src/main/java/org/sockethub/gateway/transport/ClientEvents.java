@@ -20,7 +20,9 @@ public interface ClientEvents {
      * @param socket the client
      * @param event  the event name
      * @param args   its arguments as JSON, the ack function excluded ({@code null} items are JSON nulls)
-     * @param ack    the ack function, or {@code null} when the client asked for none; call it at most once
+     * @param ack    the ack function, or {@code null} when the client asked for none; call it at most
+     *               once (later calls are ignored); like {@link ClientSocket#emit}, it sends
+     *               asynchronously and the payload must not be modified afterwards
      */
     void event(ClientSocket socket, String event, List<JsonNode> args, Consumer<JsonNode> ack);
 

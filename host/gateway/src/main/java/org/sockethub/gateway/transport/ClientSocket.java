@@ -18,7 +18,8 @@ public interface ClientSocket {
     String header(String name);
 
     /**
-     * Sends an event to the client.
+     * Sends an event to the client, asynchronously and in order with everything else sent to
+     * this client. The payload is serialised later, so it must not be modified afterwards.
      *
      * @param event   the event name
      * @param payload its single argument

@@ -15,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.Executor;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -51,6 +52,8 @@ public final class SocketIoTransport implements AutoCloseable {
     private final ClientEvents events;
     private final EngineIoServer engineIo;
     private final Server jetty;
+    /** Runs every client's sends; see {@link SerialExecutor}. */
+    private final java.util.concurrent.ExecutorService senders;
 
     /**
      * @param settings where to listen
@@ -68,6 +71,12 @@ public final class SocketIoTransport implements AutoCloseable {
         SocketIoNamespace namespace = socketIo.namespace("/");
         namespace.on("connection", args -> onConnection((SocketIoSocket) args[0]));
 
+        this.senders = java.util.concurrent.Executors.newFixedThreadPool(
+                Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
+                    Thread t = new Thread(r, "sockethub-send");
+                    t.setDaemon(true);
+                    return t;
+                });
         QueuedThreadPool threads = new QueuedThreadPool(200, 8, 60_000);
         threads.setName("sockethub-http");
         this.jetty = new Server(threads);
@@ -114,6 +123,7 @@ public final class SocketIoTransport implements AutoCloseable {
     public void close() throws Exception {
         jetty.stop();
         engineIo.shutdown();
+        senders.shutdownNow();
     }
 
     private void onConnection(SocketIoSocket socket) {
@@ -129,7 +139,7 @@ public final class SocketIoTransport implements AutoCloseable {
             Consumer<JsonNode> ack = null;
             for (Object arg : args) {
                 if (arg instanceof SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback) {
-                    ack = once(callback);
+                    ack = once(callback, client.sends);
                 } else {
                     values.add(toJson(arg));
                 }
@@ -140,11 +150,11 @@ public final class SocketIoTransport implements AutoCloseable {
         }
     }
 
-    private static Consumer<JsonNode> once(SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback) {
+    private static Consumer<JsonNode> once(SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback, Executor sends) {
         AtomicBoolean sent = new AtomicBoolean();
         return payload -> {
             if (sent.compareAndSet(false, true)) {
-                callback.sendAcknowledgement(raw(payload));
+                sends.execute(() -> callback.sendAcknowledgement(raw(payload)));
             }
         };
     }
@@ -204,6 +214,7 @@ public final class SocketIoTransport implements AutoCloseable {
     private final class Client implements ClientSocket {
         private final SocketIoSocket socket;
         private final String address;
+        private final Executor sends = new SerialExecutor(senders);
 
         Client(SocketIoSocket socket) {
             this.socket = socket;
@@ -232,14 +243,16 @@ public final class SocketIoTransport implements AutoCloseable {
 
         @Override
         public void emit(String event, JsonNode payload) {
-            if (socket.isConnected()) {
-                socket.send(event, raw(payload));
-            }
+            sends.execute(() -> {
+                if (socket.isConnected()) {
+                    socket.send(event, raw(payload));
+                }
+            });
         }
 
         @Override
         public void disconnect() {
-            socket.disconnect(true);
+            sends.execute(() -> socket.disconnect(true));
         }
 
         private String addressOf(Map<String, List<String>> headers) {
