@@ -110,31 +110,38 @@ public final class Gateway implements ClientEvents {
         }
     }
 
-    private void credentials(Session session, List<JsonNode> args, Consumer<JsonNode> ack) {
+    /**
+     * Runs the pipeline on an event's payload; a refusal is answered here.
+     *
+     * @return the accepted activity, or {@code null} when there is nothing more to do
+     */
+    private Pipeline.Accepted accept(Pipeline.Event event, Session session, List<JsonNode> args, Consumer<JsonNode> ack) {
         if (args.isEmpty()) {
-            return; // the reference sends no ack for a payload-less event
+            return null; // the reference sends no ack for a payload-less event
         }
-        Pipeline.Verdict verdict = pipeline.check(Pipeline.Event.CREDENTIALS, args.get(0), session.declaredObjects());
+        Pipeline.Verdict verdict = pipeline.check(event, args.get(0), session.declaredObjects());
         if (verdict instanceof Pipeline.Rejected rejected) {
             reply(ack, rejected.answer());
+            return null;
+        }
+        return (Pipeline.Accepted) verdict;
+    }
+
+    private void credentials(Session session, List<JsonNode> args, Consumer<JsonNode> ack) {
+        Pipeline.Accepted accepted = accept(Pipeline.Event.CREDENTIALS, session, args, ack);
+        if (accepted == null) {
             return;
         }
-        Pipeline.Accepted accepted = (Pipeline.Accepted) verdict;
         ObjectNode activity = accepted.activity();
         session.storeCredentials(accepted.platform().id(), activity.path("actor").path("id").asText(), activity.deepCopy());
         reply(ack, Activities.forClient(activity, accepted.platform().id()));
     }
 
     private void message(Session session, List<JsonNode> args, Consumer<JsonNode> ack) {
-        if (args.isEmpty()) {
-            return; // the reference sends no ack for a payload-less event
-        }
-        Pipeline.Verdict verdict = pipeline.check(Pipeline.Event.MESSAGE, args.get(0), session.declaredObjects());
-        if (verdict instanceof Pipeline.Rejected rejected) {
-            reply(ack, rejected.answer());
+        Pipeline.Accepted accepted = accept(Pipeline.Event.MESSAGE, session, args, ack);
+        if (accepted == null) {
             return;
         }
-        Pipeline.Accepted accepted = (Pipeline.Accepted) verdict;
         PlatformDescriptor platform = accepted.platform().descriptor();
         ObjectNode activity = accepted.activity();
         String type = activity.path("type").asText();

@@ -8,6 +8,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.function.Supplier;
 import org.sockethub.gateway.validation.ActivitySchemas;
+import org.sockethub.gateway.validation.JsValues;
 
 /**
  * The checks every incoming {@code credentials} and {@code message} go through, in the order
@@ -85,7 +86,7 @@ public final class Pipeline {
             return new Rejected(raw, NO_TYPE);
         }
         ObjectNode activity = Activities.normalize(raw, declared);
-        if (!truthy(activity.get("actor"))) {
+        if (!JsValues.truthy(activity.get("actor"))) {
             return new Rejected(activity, NO_ACTOR);
         }
 
@@ -145,23 +146,6 @@ public final class Pipeline {
             if (!n.isTextual()) {
                 return false;
             }
-        }
-        return true;
-    }
-
-    /** JavaScript truthiness, which the reference uses for "must contain". */
-    private static boolean truthy(JsonNode v) {
-        if (v == null || v.isNull() || v.isMissingNode()) {
-            return false;
-        }
-        if (v.isTextual()) {
-            return !v.asText().isEmpty();
-        }
-        if (v.isBoolean()) {
-            return v.booleanValue();
-        }
-        if (v.isNumber()) {
-            return v.asDouble() != 0 && !Double.isNaN(v.asDouble());
         }
         return true;
     }

@@ -172,7 +172,7 @@ final class AjvErrorText {
             return;
         }
         JsonNode type = node.get("type");
-        if (type != null && truthy(type)) {
+        if (JsValues.truthy(type)) {
             found.add(type.isTextual() ? type.asText() : type.toString());
         }
         node.fields().forEachRemaining(f -> {
@@ -180,22 +180,6 @@ final class AjvErrorText {
                 collectTypes(f.getValue(), found);
             }
         });
-    }
-
-    private static boolean truthy(JsonNode v) {
-        if (v.isNull() || v.isMissingNode()) {
-            return false;
-        }
-        if (v.isTextual()) {
-            return !v.asText().isEmpty();
-        }
-        if (v.isBoolean()) {
-            return v.asBoolean();
-        }
-        if (v.isNumber()) {
-            return v.asDouble() != 0;
-        }
-        return true;
     }
 
     private static String message(Error e) {
