@@ -11,6 +11,7 @@ import java.util.function.Consumer;
 import org.sockethub.api.PlatformDescriptor;
 import org.sockethub.gateway.pipeline.Activities;
 import org.sockethub.gateway.pipeline.Pipeline;
+import org.sockethub.gateway.pipeline.RateLimiter;
 import org.sockethub.gateway.pipeline.PlatformRegistry;
 import org.sockethub.gateway.pipeline.Session;
 import org.sockethub.gateway.transport.ClientEvents;
@@ -44,28 +45,84 @@ public final class Gateway implements ClientEvents {
      */
     private final Map<String, Map<String, Set<String>>> attached = new ConcurrentHashMap<>();
 
-    private record Client(ClientSocket socket, Session session) {
+    private record Client(ClientSocket socket, Session session, RateLimiter limiter) {
     }
+
+    /**
+     * The limits the gateway enforces.
+     *
+     * @param rate             per-connection event limit
+     * @param connectionsPerIp sockets per client address, {@code 0} for no limit
+     * @param proxyHeader      when not {@code null}, the client address is the first entry of this
+     *                         header (behind a proxy that sets it) rather than the TCP peer
+     */
+    public record Limits(RateLimiter.Settings rate, int connectionsPerIp, String proxyHeader) {
+    }
+
+    static final String RATE_LIMITED = "rate limit exceeded, temporarily blocked";
+    static final String TOO_MANY_CONNECTIONS = "too many concurrent connections from this address";
 
     /**
      * @param registry the platforms
      * @param router   where jobs go
      */
-    public Gateway(PlatformRegistry registry, JobRouter router) {
+    public Gateway(PlatformRegistry registry, JobRouter router, Limits limits) {
         this.registry = registry;
         this.pipeline = new Pipeline(registry::snapshot);
         this.router = router;
+        this.limits = limits;
     }
+
+    private final Limits limits;
+    /** Open sockets per client address, for the per-address cap. */
+    private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
 
     @Override
     public void connected(ClientSocket socket) {
-        clients.put(socket.id(), new Client(socket, new Session(socket.id(), socket.remoteAddress())));
+        String address = clientAddress(socket);
+        int open = perAddress.merge(address, 1, Integer::sum);
+        if (limits.connectionsPerIp() > 0 && open > limits.connectionsPerIp()) {
+            perAddress.merge(address, -1, Integer::sum);
+            socket.emit("error", serverError(TOO_MANY_CONNECTIONS));
+            socket.disconnect();
+            return;
+        }
+        clients.put(socket.id(), new Client(socket, new Session(socket.id(), address), new RateLimiter(limits.rate())));
+    }
+
+    /**
+     * The client's address: the TCP peer, or behind a proxy the first entry of its header,
+     * trimmed, without an IPv4-mapped prefix.
+     */
+    private String clientAddress(ClientSocket socket) {
+        String address = socket.remoteAddress();
+        if (limits.proxyHeader() != null) {
+            String forwarded = socket.header(limits.proxyHeader());
+            if (forwarded != null && !forwarded.isBlank()) {
+                address = forwarded.split(",")[0].trim();
+            }
+        }
+        return address.startsWith("::ffff:") ? address.substring(7) : address;
+    }
+
+    /** The server error envelope of the {@code error} event (spec §1.2). */
+    static ObjectNode serverError(String summary) {
+        ObjectNode error = NODES.objectNode();
+        error.put("type", "Error");
+        error.set("@context", NODES.arrayNode().add(Activities.AS2).add(Activities.SOCKETHUB)
+                .add(org.sockethub.api.PlatformDescriptor.contextUrlOf("error")));
+        ObjectNode actor = error.putObject("actor");
+        actor.put("type", "Application");
+        actor.put("name", "sockethub-server");
+        error.put("summary", summary);
+        return error;
     }
 
     @Override
     public void disconnected(ClientSocket socket, String reason) {
         Client client = clients.remove(socket.id());
         if (client != null) {
+            perAddress.computeIfPresent(client.session().address(), (a, n) -> n <= 1 ? null : n - 1);
             client.session().close();
             attached.values().forEach(instances -> instances.values().forEach(s -> s.remove(socket.id())));
         }
@@ -81,6 +138,16 @@ public final class Gateway implements ClientEvents {
         Client client = clients.get(socket.id());
         if (client == null) {
             return;
+        }
+        switch (client.limiter().onEvent(System.currentTimeMillis())) {
+            case PASS -> { }
+            case BLOCK -> {
+                socket.emit("error", serverError(RATE_LIMITED));
+                return;
+            }
+            case DROP -> {
+                return;
+            }
         }
         switch (event) {
             case "schemas" -> schemas(socket, args, ack);

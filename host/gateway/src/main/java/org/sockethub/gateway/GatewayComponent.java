@@ -104,7 +104,8 @@ public class GatewayComponent {
         registry = new PlatformRegistry(versionOf(context.getBundle().getVersion()));
         router = new JobRouter(redis, nodeId, new JobCodec(new JobCipher(key)), config.jobTimeoutMs(), timers,
                 event -> gateway.pushed(event));
-        gateway = new Gateway(registry, router);
+        gateway = new Gateway(registry, router, new Gateway.Limits(config.rateLimits(), config.maxConnectionsPerIp(),
+                "proxy".equals(config.reconnectIpSource()) ? config.proxyHeader() : null));
         supervisor = new WorkerSupervisor(new WorkerSettings(workerCommand(context), config.workerMaxHeapMb(),
                 config.workerRestartBackoffMs(), config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(),
                 config.jobTimeoutMs(), config.redisUrl(), nodeId, key), router, timers, gateway::workerDied);

@@ -67,6 +67,27 @@ public record GatewayConfig(JsonNode root) {
         return root.path("platformHeartbeat").path("timeoutMs").asLong(15_000);
     }
 
+    public org.sockethub.gateway.pipeline.RateLimiter.Settings rateLimits() {
+        JsonNode r = root.path("rateLimiter");
+        return new org.sockethub.gateway.pipeline.RateLimiter.Settings(r.path("windowMs").asLong(1000),
+                r.path("maxRequests").asInt(100), r.path("blockDurationMs").asLong(5000));
+    }
+
+    /** @return sockets allowed per client address ({@code 0}: no limit) */
+    public int maxConnectionsPerIp() {
+        return root.path("rateLimiter").path("maxConnectionsPerIp").asInt(20);
+    }
+
+    /** @return {@code socket} (the TCP peer) or {@code proxy} (a header set by a trusted proxy) */
+    public String reconnectIpSource() {
+        return root.path("credentialCheck").path("reconnectIpSource").asText("socket");
+    }
+
+    /** @return the header carrying the client address when {@link #reconnectIpSource()} is {@code proxy} */
+    public String proxyHeader() {
+        return root.path("credentialCheck").path("proxyHeader").asText("x-forwarded-for");
+    }
+
     /**
      * The operator's settings for one platform: {@code packageConfig.<id>}, or the reference's
      * {@code packageConfig["@sockethub/platform-<id>"]}, the former winning.
