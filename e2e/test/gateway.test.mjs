@@ -119,6 +119,12 @@ describe("the wire", () => {
     assert.match(first, /^0\{"sid":"[^"]+","upgrades":\[\],"pingInterval":25000,"pingTimeout":20000,"maxPayload":262144\}$/);
   });
 
+  it("answers cross-origin polling for any origin by default", async () => {
+    const open = await fetch(`${host.url}/sockethub/?EIO=4&transport=polling`, { headers: { Origin: "https://app.example" } });
+    assert.equal(open.status, 200);
+    assert.equal(open.headers.get("access-control-allow-origin"), "https://app.example");
+  });
+
   it("refuses a websocket of another Engine.IO version", async () => {
     const ws = new WebSocket(`ws://127.0.0.1:${host.port}/sockethub/?EIO=3&transport=websocket`);
     const status = await new Promise((ok) => {

@@ -114,7 +114,7 @@ public class GatewayComponent {
             platforms.forEach(this::register);
         }
         transport = new SocketIoTransport(new SocketIoTransport.Settings(config.host(), config.port(), config.path(),
-                config.maxPayloadBytes()), gateway);
+                config.maxPayloadBytes(), config.corsOrigin()), gateway);
     }
 
     @Deactivate

@@ -43,6 +43,10 @@ public record GatewayConfig(JsonNode root) {
         return root.path("sockethub").path("maxPayloadBytes").asLong(262_144);
     }
 
+    public String corsOrigin() {
+        return root.path("sockethub").path("cors").path("origin").asText("*");
+    }
+
     public String redisUrl() {
         return root.path("redis").path("url").asText("redis://127.0.0.1:6379");
     }

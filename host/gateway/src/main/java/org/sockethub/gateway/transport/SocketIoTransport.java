@@ -44,8 +44,9 @@ public final class SocketIoTransport implements AutoCloseable {
      * @param port       the port ({@code 0}: any free one)
      * @param path       the Socket.IO path, e.g. {@code /sockethub}
      * @param maxPayload the largest message accepted, in bytes
+     * @param corsOrigin the {@code sockethub.cors.origin} setting
      */
-    public record Settings(String host, int port, String path, long maxPayload) {
+    public record Settings(String host, int port, String path, long maxPayload, String corsOrigin) {
     }
 
     private final Settings settings;
@@ -65,7 +66,7 @@ public final class SocketIoTransport implements AutoCloseable {
         EngineIoServerOptions options = EngineIoServerOptions.newFromDefault();
         options.setPingInterval(25_000);
         options.setPingTimeout(20_000);
-        options.setAllowedCorsOrigins(null);
+        options.setAllowedCorsOrigins(CorsOrigins.parse(settings.corsOrigin(), LOG::warn));
         this.engineIo = new EngineIoServer(options);
         SocketIoServer socketIo = new SocketIoServer(engineIo);
         SocketIoNamespace namespace = socketIo.namespace("/");
