@@ -1,7 +1,7 @@
 // Starts the real things the end-to-end tests drive: a Redis of their own (unless REDIS_URL is
 // set) and the real host (./sockethub's launcher jar) on a free port, and connects
 // socket.io-client to it.
-import { spawn } from "node:child_process";
+import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
@@ -122,6 +122,18 @@ export function next(socket, event, filter = () => true, timeoutMs = 10_000) {
     const timer = setTimeout(() => { socket.off(event, on); fail(new Error(`no ${event} within ${timeoutMs} ms`)); }, timeoutMs);
     const on = (payload) => { if (filter(payload)) { clearTimeout(timer); socket.off(event, on); ok(payload); } };
     socket.on(event, on);
+  });
+}
+
+/** Every key of a Redis with its type and everything it holds, as text (redis-cli). */
+export function dumpRedis(url) {
+  const cli = (...args) => execFileSync("redis-cli", ["-u", url, "--no-raw", ...args], { encoding: "utf8" });
+  const keys = execFileSync("redis-cli", ["-u", url, "--scan"], { encoding: "utf8" }).split("\n").filter(Boolean);
+  return keys.map((key) => {
+    const type = cli("TYPE", key).trim();
+    const content = type === "hash" ? cli("HGETALL", key) : type === "stream" ? cli("XRANGE", key, "-", "+")
+      : type === "string" ? cli("GET", key) : type === "list" ? cli("LRANGE", key, "0", "-1") : "";
+    return { key, type, content };
   });
 }
 

@@ -6,9 +6,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.sockethub.api.PlatformDescriptor;
+import org.sockethub.gateway.credentials.CredentialStore;
 import org.sockethub.gateway.pipeline.Activities;
 import org.sockethub.gateway.pipeline.Pipeline;
 import org.sockethub.gateway.pipeline.RateLimiter;
@@ -66,14 +69,16 @@ public final class Gateway implements ClientEvents {
      * @param registry the platforms
      * @param router   where jobs go
      */
-    public Gateway(PlatformRegistry registry, JobRouter router, Limits limits) {
+    public Gateway(PlatformRegistry registry, JobRouter router, CredentialStore credentials, Limits limits) {
         this.registry = registry;
+        this.credentials = credentials;
         this.pipeline = new Pipeline(registry::snapshot);
         this.router = router;
         this.limits = limits;
     }
 
     private final Limits limits;
+    private final CredentialStore credentials;
     /** Open sockets per client address, for the per-address cap. */
     private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
 
@@ -122,6 +127,7 @@ public final class Gateway implements ClientEvents {
     public void disconnected(ClientSocket socket, String reason) {
         Client client = clients.remove(socket.id());
         if (client != null) {
+            credentials.delete(client.session());
             perAddress.computeIfPresent(client.session().address(), (a, n) -> n <= 1 ? null : n - 1);
             client.session().close();
             attached.values().forEach(instances -> instances.values().forEach(s -> s.remove(socket.id())));
@@ -200,8 +206,36 @@ public final class Gateway implements ClientEvents {
             return;
         }
         ObjectNode activity = accepted.activity();
-        session.storeCredentials(accepted.platform().id(), activity.path("actor").path("id").asText(), activity.deepCopy());
-        reply(ack, Activities.forClient(activity, accepted.platform().id()));
+        String platformId = accepted.platform().id();
+        String actorId = activity.path("actor").path("id").asText();
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        session.credentialsWriting(platformId, actorId, written); // before the write starts (spec §1.6)
+        credentials.save(session, platformId, actorId, activity.deepCopy()).whenComplete((ok, error) -> {
+            if (error != null) {
+                LOG.warn("storing credentials failed: {}", error.toString());
+                written.completeExceptionally(error);
+                reply(ack, Activities.forClient(Activities.withError(activity, "failed to store credentials"), platformId));
+            } else {
+                written.complete(null);
+                reply(ack, credentialsAck(activity, platformId));
+            }
+        });
+    }
+
+    /**
+     * The ack of a stored credentials activity, without its secrets: the reference echoes the
+     * whole activity; here {@code object} keeps only its {@code type} (a deliberate difference).
+     */
+    static ObjectNode credentialsAck(ObjectNode activity, String platformId) {
+        ObjectNode ack = Activities.forClient(activity.deepCopy(), platformId);
+        if (ack.get("object") instanceof ObjectNode object) {
+            ObjectNode kept = NODES.objectNode();
+            if (object.has("type")) {
+                kept.set("type", object.get("type"));
+            }
+            ack.set("object", kept);
+        }
+        return ack;
     }
 
     private void message(Session session, List<JsonNode> args, Consumer<JsonNode> ack) {
@@ -213,12 +247,22 @@ public final class Gateway implements ClientEvents {
         ObjectNode activity = accepted.activity();
         String type = activity.path("type").asText();
         String actorId = activity.path("actor").path("id").asText();
-        ObjectNode credentials = platform.requireCredentials().contains(type) ? session.credentials(platform.id(), actorId) : null;
         String instance = platform.persist() ? actorId : platform.id();
         attached.computeIfAbsent(platform.id(), id -> new ConcurrentHashMap<>())
                 .computeIfAbsent(instance, key -> ConcurrentHashMap.newKeySet()).add(session.id());
-        JobRequest job = new JobRequest(router.nextJobId(platform.id()), session.id(), instance, activity, credentials);
-        router.submit(platform.id(), job).thenAccept(answer -> reply(ack, answerFor(answer, activity, platform.id())));
+        CompletionStage<ObjectNode> stored = !platform.requireCredentials().contains(type) ? CompletableFuture.completedFuture(null)
+                : session.credentialsWritten(platform.id(), actorId)
+                        .thenCompose(written -> credentials.load(session, platform.id(), actorId));
+        stored.whenComplete((creds, error) -> {
+            if (error != null) {
+                // the credentials it waited for could not be stored: fail rather than run without them
+                reply(ack, Activities.forClient(Activities.withError(activity, "credentials not found for "
+                        + platform.id() + ":" + actorId), platform.id()));
+                return;
+            }
+            JobRequest job = new JobRequest(router.nextJobId(platform.id()), session.id(), instance, activity, creds);
+            router.submit(platform.id(), job).thenAccept(answer -> reply(ack, answerFor(answer, activity, platform.id())));
+        });
     }
 
     private void activityObject(Session session, List<JsonNode> args, Consumer<JsonNode> ack) {

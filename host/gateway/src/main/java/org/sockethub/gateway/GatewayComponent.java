@@ -25,6 +25,7 @@ import org.osgi.service.component.annotations.ReferencePolicyOption;
 import org.redisson.api.RedissonClient;
 import org.sockethub.api.Platform;
 import org.sockethub.api.PlatformDescriptor;
+import org.sockethub.gateway.credentials.CredentialStore;
 import org.sockethub.gateway.pipeline.PlatformRegistry;
 import org.sockethub.gateway.transport.SocketIoTransport;
 import org.sockethub.gateway.workers.JobRouter;
@@ -104,7 +105,7 @@ public class GatewayComponent {
         registry = new PlatformRegistry(versionOf(context.getBundle().getVersion()));
         router = new JobRouter(redis, nodeId, new JobCodec(new JobCipher(key)), config.jobTimeoutMs(), timers,
                 event -> gateway.pushed(event));
-        gateway = new Gateway(registry, router, new Gateway.Limits(config.rateLimits(), config.maxConnectionsPerIp(),
+        gateway = new Gateway(registry, router, new CredentialStore(redis, nodeId, config.credentialsTtlMs()), new Gateway.Limits(config.rateLimits(), config.maxConnectionsPerIp(),
                 "proxy".equals(config.reconnectIpSource()) ? config.proxyHeader() : null));
         supervisor = new WorkerSupervisor(new WorkerSettings(workerCommand(context), config.workerMaxHeapMb(),
                 config.workerRestartBackoffMs(), config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(),

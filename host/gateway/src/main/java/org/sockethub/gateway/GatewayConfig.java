@@ -43,6 +43,10 @@ public record GatewayConfig(JsonNode root) {
         return root.path("sockethub").path("maxPayloadBytes").asLong(262_144);
     }
 
+    public long credentialsTtlMs() {
+        return root.path("credentials").path("ttlMs").asLong(604_800_000L);
+    }
+
     public String corsOrigin() {
         return root.path("sockethub").path("cors").path("origin").asText("*");
     }

@@ -2,17 +2,24 @@ package org.sockethub.gateway.pipeline;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import org.sockethub.gateway.credentials.CredentialCipher;
+import org.sockethub.gateway.credentials.CredentialStore;
 
 /**
- * What the gateway keeps per client connection: its credentials per (platform, actor) and the
- * objects it declared with {@code activity-object}. Nothing here is shared with another session.
+ * What the gateway keeps per client connection: its random secret (its credentials are sealed
+ * with a key derived from it, see {@link CredentialStore}), the credentials writes still under
+ * way, and the objects it declared with {@code activity-object}. Nothing here is shared with
+ * another session.
  */
-public final class Session {
+public final class Session implements CredentialStore.Owner {
 
     private final String id;
     private final String address;
-    private final Map<String, ObjectNode> credentials = new ConcurrentHashMap<>();
+    private final byte[] secret = CredentialCipher.newSecret();
+    private final Map<String, CompletionStage<Void>> pendingCredentials = new ConcurrentHashMap<>();
     private final Map<String, ObjectNode> declaredObjects = new ConcurrentHashMap<>();
     private volatile boolean connected = true;
 
@@ -25,9 +32,14 @@ public final class Session {
         this.address = address;
     }
 
-    /** @return the session id */
+    @Override
     public String id() {
         return id;
+    }
+
+    @Override
+    public byte[] secret() {
+        return secret;
     }
 
     /** @return the client address */
@@ -40,29 +52,34 @@ public final class Session {
         return connected;
     }
 
-    /** Marks the session gone and forgets its credentials. */
+    /** Marks the session gone. */
     public void close() {
         connected = false;
-        credentials.clear();
+        pendingCredentials.clear();
         declaredObjects.clear();
     }
 
     /**
+     * Records a credentials write under way, before it starts, so that a verb sent right behind
+     * it waits for it (spec §1.6).
+     *
      * @param platformId the platform
      * @param actorId    the actor
-     * @param activity   the whole credentials activity
+     * @param write      the write
      */
-    public void storeCredentials(String platformId, String actorId, ObjectNode activity) {
-        credentials.put(platformId + ":" + actorId, activity);
+    public void credentialsWriting(String platformId, String actorId, CompletionStage<Void> write) {
+        pendingCredentials.put(platformId + ":" + actorId, write);
     }
 
     /**
      * @param platformId the platform
      * @param actorId    the actor
-     * @return the stored credentials activity, or {@code null}
+     * @return completes when the last credentials write for them is over (at once if none);
+     *         exceptionally if it failed
      */
-    public ObjectNode credentials(String platformId, String actorId) {
-        return credentials.get(platformId + ":" + actorId);
+    public CompletionStage<Void> credentialsWritten(String platformId, String actorId) {
+        CompletionStage<Void> write = pendingCredentials.get(platformId + ":" + actorId);
+        return write == null ? CompletableFuture.completedFuture(null) : write;
     }
 
     /** @return the objects declared with {@code activity-object}, by id (live view) */
