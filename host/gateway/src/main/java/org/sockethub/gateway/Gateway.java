@@ -12,6 +12,8 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.sockethub.api.PlatformDescriptor;
 import org.sockethub.gateway.credentials.CredentialStore;
+import org.sockethub.gateway.instances.InstanceRegistry;
+import org.sockethub.gateway.instances.PersistentInstance;
 import org.sockethub.gateway.pipeline.Activities;
 import org.sockethub.gateway.pipeline.Pipeline;
 import org.sockethub.gateway.pipeline.RateLimiter;
@@ -21,6 +23,7 @@ import org.sockethub.gateway.transport.ClientEvents;
 import org.sockethub.gateway.transport.ClientSocket;
 import org.sockethub.gateway.validation.ActivitySchemas;
 import org.sockethub.gateway.workers.JobRouter;
+import org.sockethub.jobs.CredentialsHash;
 import org.sockethub.jobs.JobEvent;
 import org.sockethub.jobs.JobRequest;
 import org.slf4j.Logger;
@@ -42,11 +45,9 @@ public final class Gateway implements ClientEvents {
     private final Pipeline pipeline;
     private final JobRouter router;
     private final Map<String, Client> clients = new ConcurrentHashMap<>();
-    /**
-     * Per platform, per instance key, the sessions attached to that instance: who receives its
-     * pushes, and who is told when its worker dies. A session attaches by sending it a job.
-     */
-    private final Map<String, Map<String, Set<String>>> attached = new ConcurrentHashMap<>();
+    /** Per stateless platform, the sessions that sent it jobs: who is told when its worker dies. */
+    private final Map<String, Set<String>> statelessUsers = new ConcurrentHashMap<>();
+    private final InstanceRegistry instances;
 
     private record Client(ClientSocket socket, Session session, RateLimiter limiter) {
     }
@@ -69,9 +70,11 @@ public final class Gateway implements ClientEvents {
      * @param registry the platforms
      * @param router   where jobs go
      */
-    public Gateway(PlatformRegistry registry, JobRouter router, CredentialStore credentials, Limits limits) {
+    public Gateway(PlatformRegistry registry, JobRouter router, CredentialStore credentials, InstanceRegistry instances,
+                   Limits limits) {
         this.registry = registry;
         this.credentials = credentials;
+        this.instances = instances;
         this.pipeline = new Pipeline(registry::snapshot);
         this.router = router;
         this.limits = limits;
@@ -130,7 +133,7 @@ public final class Gateway implements ClientEvents {
             credentials.delete(client.session());
             perAddress.computeIfPresent(client.session().address(), (a, n) -> n <= 1 ? null : n - 1);
             client.session().close();
-            attached.values().forEach(instances -> instances.values().forEach(s -> s.remove(socket.id())));
+            statelessUsers.values().forEach(s -> s.remove(socket.id()));
         }
     }
 
@@ -247,22 +250,98 @@ public final class Gateway implements ClientEvents {
         ObjectNode activity = accepted.activity();
         String type = activity.path("type").asText();
         String actorId = activity.path("actor").path("id").asText();
-        String instance = platform.persist() ? actorId : platform.id();
-        attached.computeIfAbsent(platform.id(), id -> new ConcurrentHashMap<>())
-                .computeIfAbsent(instance, key -> ConcurrentHashMap.newKeySet()).add(session.id());
-        CompletionStage<ObjectNode> stored = !platform.requireCredentials().contains(type) ? CompletableFuture.completedFuture(null)
-                : session.credentialsWritten(platform.id(), actorId)
-                        .thenCompose(written -> credentials.load(session, platform.id(), actorId));
-        stored.whenComplete((creds, error) -> {
+        boolean credentialed = platform.requireCredentials().contains(type);
+        if (!platform.persist()) {
+            statelessUsers.computeIfAbsent(platform.id(), id -> ConcurrentHashMap.newKeySet()).add(session.id());
+            CompletionStage<ObjectNode> stored = credentialed ? storedCredentials(session, platform.id(), actorId)
+                    : CompletableFuture.completedFuture(null);
+            stored.whenComplete((creds, error) -> {
+                if (error != null) {
+                    reply(ack, refusal(activity, platform.id(), "credentials not found for " + platform.id() + ":" + actorId));
+                    return;
+                }
+                JobRequest job = JobRequest.of(router.nextJobId(platform.id()), session.id(), platform.id(), activity, creds);
+                router.submit(platform.id(), job).thenAccept(answer -> reply(ack, answerFor(answer, activity, platform.id())));
+            });
+            return;
+        }
+        // persistent: the session's own credentials decide whether it may use the actor's instance
+        storedCredentials(session, platform.id(), actorId).whenComplete((creds, error) -> {
             if (error != null) {
-                // the credentials it waited for could not be stored: fail rather than run without them
-                reply(ack, Activities.forClient(Activities.withError(activity, "credentials not found for "
-                        + platform.id() + ":" + actorId), platform.id()));
+                reply(ack, refusal(activity, platform.id(), "credentials not found for " + platform.id() + ":" + actorId));
                 return;
             }
-            JobRequest job = new JobRequest(router.nextJobId(platform.id()), session.id(), instance, activity, creds);
-            router.submit(platform.id(), job).thenAccept(answer -> reply(ack, answerFor(answer, activity, platform.id())));
+            PersistentInstance instance;
+            try {
+                instance = instances.resolve(platform.id(), actorId, session.id(), session.address(), creds,
+                        this::isConnected);
+            } catch (InstanceRegistry.Refused refused) {
+                reply(ack, refusal(activity, platform.id(), refused.getMessage()));
+                return;
+            }
+            instance.jobStarted();
+            JobRequest job = JobRequest.of(router.nextJobId(platform.id()), session.id(), instance.handle(), activity,
+                    credentialed ? creds : null);
+            router.submit(platform.id(), job).whenComplete((answer, failure) -> {
+                instance.jobEnded();
+                ObjectNode payload = answerFor(answer, activity, platform.id());
+                reply(ack, payload);
+                fanOut(instance, session.id(), payload);
+                afterPersistentJob(instance, answer, credentialed, creds);
+            });
         });
+    }
+
+    /** The session's stored credentials for (platform, actor), once a write under way is over. */
+    private CompletionStage<ObjectNode> storedCredentials(Session session, String platformId, String actorId) {
+        return session.credentialsWritten(platformId, actorId)
+                .thenCompose(written -> credentials.load(session, platformId, actorId));
+    }
+
+    private static ObjectNode refusal(ObjectNode activity, String platformId, String error) {
+        return Activities.forClient(Activities.withError(activity, error), platformId);
+    }
+
+    /** Every job result on a shared instance also reaches its other sessions (spec §1.8). */
+    private void fanOut(PersistentInstance instance, String sender, ObjectNode payload) {
+        Set<String> others = new java.util.HashSet<>(instance.sessions());
+        others.remove(sender);
+        deliver(others, payload);
+    }
+
+    /**
+     * Credentials binding and the fate of the instance after a job (spec §3.7): a credentialed
+     * success initialises it; a credentialed failure before that, or a job that timed out (its
+     * state is unknown), shuts it down at once (the reference parks it for the janitor and
+     * answers {@code queue closed} meanwhile).
+     */
+    private void afterPersistentJob(PersistentInstance instance, JobEvent answer, boolean credentialed, ObjectNode creds) {
+        if (answer.kind() == JobEvent.Kind.RESULT && credentialed && creds != null) {
+            instance.bound(CredentialsHash.of(creds.get("object")));
+        } else if (answer.kind() == JobEvent.Kind.TIMEOUT) {
+            shutDown(instance);
+            deliver(instance.sessions(), fatalNotice(instance.platformId(), instance.actorId(), answer.error()));
+        } else if (answer.kind() == JobEvent.Kind.FAILURE && credentialed && !instance.initialized()) {
+            shutDown(instance);
+        }
+    }
+
+    private void shutDown(PersistentInstance instance) {
+        instances.remove(instance);
+        router.control(instance.platformId(), JobRequest.cleanup(router.nextJobId(instance.platformId()),
+                instance.handle(), instance.actorId()));
+    }
+
+    /** One janitor pass: instances idle for a whole cycle are shut down (spec §3.9). */
+    public void sweep() {
+        for (PersistentInstance reaped : instances.sweep(this::isConnected)) {
+            router.control(reaped.platformId(), JobRequest.cleanup(router.nextJobId(reaped.platformId()),
+                    reaped.handle(), reaped.actorId()));
+        }
+    }
+
+    private boolean isConnected(String sessionId) {
+        return clients.containsKey(sessionId);
     }
 
     private void activityObject(Session session, List<JsonNode> args, Consumer<JsonNode> ack) {
@@ -285,6 +364,9 @@ public final class Gateway implements ClientEvents {
     }
 
     private static ObjectNode answerFor(JobEvent answer, ObjectNode request, String platformId) {
+        if (answer == null) {
+            return Activities.forClient(Activities.withError(request, "job failed for unknown reason"), platformId);
+        }
         if (answer.kind() == JobEvent.Kind.RESULT) {
             ObjectNode result = answer.activity() != null ? answer.activity() : request.deepCopy();
             return Activities.forClient(result, platformId);
@@ -307,19 +389,27 @@ public final class Gateway implements ClientEvents {
      * @param error      what happened, e.g. {@code TypeError: dummy type error}
      */
     public void workerDied(String platformId, String error) {
+        deliver(statelessUsers.getOrDefault(platformId, Set.of()), fatalNotice(platformId, platformId, error));
+        for (PersistentInstance instance : instances.of(platformId)) {
+            // its connection died with the worker
+            instances.remove(instance);
+            deliver(instance.sessions(), fatalNotice(platformId, instance.actorId(), error));
+        }
+    }
+
+    /** The fatal {@code type: "error"} message of spec §1.8. */
+    private static ObjectNode fatalNotice(String platformId, String actorId, String error) {
         ObjectNode notice = NODES.objectNode();
         notice.set("@context", Activities.canonicalContext(platformId));
         notice.put("type", "error");
         ObjectNode actor = notice.putObject("actor");
-        actor.put("id", platformId);
+        actor.put("id", actorId);
         actor.put("type", "service");
         notice.put("error", error);
-        Set<String> sessions = new java.util.HashSet<>();
-        attached.getOrDefault(platformId, Map.of()).values().forEach(sessions::addAll);
-        deliver(sessions, notice);
+        return notice;
     }
 
-    private void deliver(Set<String> sessionIds, ObjectNode activity) {
+    private void deliver(java.util.Collection<String> sessionIds, ObjectNode activity) {
         for (String sessionId : sessionIds) {
             Client client = clients.get(sessionId);
             if (client != null) {
@@ -344,6 +434,14 @@ public final class Gateway implements ClientEvents {
             LOG.warn("ignoring a push from stateless platform {}", platformId);
             return;
         }
+        PersistentInstance instance = instances.get(push.instance());
+        if (instance == null) {
+            return;
+        }
+        if (push.kind() == JobEvent.Kind.RENAME) {
+            instances.rename(instance.handle(), push.activity().path("actor").path("id").asText());
+            return;
+        }
         ObjectNode activity = push.activity();
         boolean exempt = "error".equals(activity.path("type").asText()) || activity.has("error");
         if (!exempt) {
@@ -353,7 +451,6 @@ public final class Gateway implements ClientEvents {
                 return;
             }
         }
-        deliver(attached.getOrDefault(platformId, Map.of()).getOrDefault(push.instance(), Set.of()),
-                Activities.forClient(activity, platformId));
+        deliver(instance.sessions(), Activities.forClient(activity, platformId));
     }
 }

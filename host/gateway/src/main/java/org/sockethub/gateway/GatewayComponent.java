@@ -26,6 +26,7 @@ import org.redisson.api.RedissonClient;
 import org.sockethub.api.Platform;
 import org.sockethub.api.PlatformDescriptor;
 import org.sockethub.gateway.credentials.CredentialStore;
+import org.sockethub.gateway.instances.InstanceRegistry;
 import org.sockethub.gateway.pipeline.PlatformRegistry;
 import org.sockethub.gateway.transport.SocketIoTransport;
 import org.sockethub.gateway.workers.JobRouter;
@@ -105,11 +106,14 @@ public class GatewayComponent {
         registry = new PlatformRegistry(versionOf(context.getBundle().getVersion()));
         router = new JobRouter(redis, nodeId, new JobCodec(new JobCipher(key)), config.jobTimeoutMs(), timers,
                 event -> gateway.pushed(event));
-        gateway = new Gateway(registry, router, new CredentialStore(redis, nodeId, config.credentialsTtlMs()), new Gateway.Limits(config.rateLimits(), config.maxConnectionsPerIp(),
+        gateway = new Gateway(registry, router, new CredentialStore(redis, nodeId, config.credentialsTtlMs()),
+                new InstanceRegistry(config.maxPlatformInstances()), new Gateway.Limits(config.rateLimits(), config.maxConnectionsPerIp(),
                 "proxy".equals(config.reconnectIpSource()) ? config.proxyHeader() : null));
         supervisor = new WorkerSupervisor(new WorkerSettings(workerCommand(context), config.workerMaxHeapMb(),
                 config.workerRestartBackoffMs(), config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(),
                 config.jobTimeoutMs(), config.redisUrl(), nodeId, key), router, timers, gateway::workerDied);
+        long sweep = config.janitorIntervalMs();
+        timers.scheduleWithFixedDelay(gateway::sweep, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
         synchronized (this) {
             active = true;
             platforms.forEach(this::register);

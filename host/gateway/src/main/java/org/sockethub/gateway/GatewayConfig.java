@@ -43,6 +43,15 @@ public record GatewayConfig(JsonNode root) {
         return root.path("sockethub").path("maxPayloadBytes").asLong(262_144);
     }
 
+    public int maxPlatformInstances() {
+        return root.path("limits").path("maxPlatformInstances").asInt(100);
+    }
+
+    /** @return how often the janitor looks for idle persistent instances (spec §3.9: 15 s) */
+    public long janitorIntervalMs() {
+        return root.path("janitor").path("intervalMs").asLong(15_000);
+    }
+
     public long credentialsTtlMs() {
         return root.path("credentials").path("ttlMs").asLong(604_800_000L);
     }

@@ -17,7 +17,7 @@ class JobCodecTest {
     void sealedJobRoundTripsAndHidesItsContent() throws Exception {
         JobCodec codec = new JobCodec(new JobCipher(JobCipher.newKey()));
         ObjectNode activity = (ObjectNode) json.readTree("{\"type\":\"echo\",\"object\":{\"content\":\"secret words\"}}");
-        String sealed = codec.seal(new JobRequest("dummy-1", "s1", "dummy", activity, null));
+        String sealed = codec.seal(JobRequest.of("dummy-1", "s1", "dummy", activity, null));
         assertFalse(sealed.contains("secret"));
         JobRequest back = codec.openRequest(sealed);
         assertEquals("dummy-1", back.id());

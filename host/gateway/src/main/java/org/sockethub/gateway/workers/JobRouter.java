@@ -57,7 +57,7 @@ public final class JobRouter implements AutoCloseable {
      * @param codec     seals and opens stream entries
      * @param timeoutMs how long a job may take
      * @param timers    for timeouts
-     * @param pushes    receives {@link JobEvent.Kind#PUSH} events
+     * @param pushes    receives {@link JobEvent.Kind#PUSH} and {@link JobEvent.Kind#RENAME} events, in order
      */
     public JobRouter(RedissonClient redis, String nodeId, JobCodec codec, long timeoutMs,
                      ScheduledExecutorService timers, Consumer<JobEvent> pushes) {
@@ -87,7 +87,7 @@ public final class JobRouter implements AutoCloseable {
     public CompletableFuture<JobEvent> submit(String platformId, JobRequest request) {
         CompletableFuture<JobEvent> answer = new CompletableFuture<>();
         ScheduledFuture<?> timeout = timers.schedule(
-                () -> answerInstead(request.id(), JobEvent.failure(request.id(), "Error: job timed out after " + timeoutMs + " ms")),
+                () -> answerInstead(request.id(), JobEvent.timeout(request.id(), "Error: job timed out after " + timeoutMs + " ms")),
                 timeoutMs, TimeUnit.MILLISECONDS);
         CompletableFuture<StreamMessageId> entry = new CompletableFuture<>();
         pending.put(request.id(), new Pending(platformId, answer, timeout, entry));
@@ -101,6 +101,21 @@ public final class JobRouter implements AutoCloseable {
                     }
                 });
         return answer;
+    }
+
+    /**
+     * Enqueues a control job (it gets no answer), after the jobs already queued.
+     *
+     * @param platformId the platform
+     * @param request    the control job, e.g. {@link JobRequest#cleanup}
+     */
+    public void control(String platformId, JobRequest request) {
+        stream(platformId).addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(request)))
+                .whenComplete((id, error) -> {
+                    if (error != null) {
+                        LOG.warn("could not enqueue control job {}: {}", request.id(), error.toString());
+                    }
+                });
     }
 
     /**
@@ -235,7 +250,7 @@ public final class JobRouter implements AutoCloseable {
             LOG.warn("dropping an event that does not open: {}", e.getMessage());
             return;
         }
-        if (event.kind() == JobEvent.Kind.PUSH) {
+        if (event.kind() == JobEvent.Kind.PUSH || event.kind() == JobEvent.Kind.RENAME) {
             pushes.accept(event);
         } else if (!answer(event.job(), event)) {
             LOG.debug("late answer for {} ignored", event.job());

@@ -12,20 +12,20 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.redisson.api.RScript;
 import org.redisson.api.RStream;
-import org.redisson.client.codec.StringCodec;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamCreateGroupArgs;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamReadGroupArgs;
+import org.redisson.client.codec.StringCodec;
 import org.sockethub.api.Platform;
 import org.sockethub.api.PlatformDescriptor;
 import org.sockethub.api.PlatformInstance;
+import org.sockethub.jobs.CredentialsHash;
 import org.sockethub.jobs.JobCodec;
 import org.sockethub.jobs.JobEvent;
 import org.sockethub.jobs.JobRequest;
@@ -41,9 +41,12 @@ import org.slf4j.LoggerFactory;
  * instance, and puts the answer on the gateway's events stream before acknowledging the entry.
  *
  * <p>Dispatch follows the reference (spec/protocol.md §2.5): credentialed verbs get the stored
- * credentials; a persistent instance that is not initialized refuses other verbs; an unknown
- * verb fails. Jobs of one persistent instance run one after another, each after the previous
- * completed; a stateless instance runs up to {@code concurrency} at once.
+ * credentials, and on a persistent instance they must match the credentials the instance is
+ * bound to (§3.7); a persistent instance that is not initialized refuses other verbs; an
+ * unknown verb fails. Jobs of one persistent instance run one after another, each after the
+ * previous completed; a stateless instance runs up to {@code concurrency} at once. A persistent
+ * job that outlives {@code jobs.timeoutMs} leaves its instance in an unknown state: the instance
+ * is shut down and the jobs queued behind it fail.
  */
 final class JobRunner {
 
@@ -69,14 +72,25 @@ final class JobRunner {
 
     /** One platform instance and its queue of jobs waiting for the previous one to complete. */
     private final class Instance {
+        final String key;
+        final WorkerContext context;
         final PlatformInstance target;
-        final Queue<WorkerJob> waiting = new ArrayDeque<>();
+        final Queue<Work> waiting = new ArrayDeque<>();
         boolean busy;
+        boolean closed;
+        /** The fingerprint of the credentials its first successful credentialed verb used. */
+        volatile String credentialsHash;
 
-        Instance(String key) {
-            this.target = platform.createInstance(new WorkerContext(descriptor.id(), key, start.config().deepCopy(),
-                    descriptor.persist(), activity -> push(key, activity)));
+        Instance(String key, String actor) {
+            this.key = key;
+            this.context = new WorkerContext(descriptor.id(), actor, start.config().deepCopy(), descriptor.persist(),
+                    activity -> push(key, activity), credentials -> rename(this, credentials));
+            this.target = platform.createInstance(context);
         }
+    }
+
+    /** A job taken from the stream, with the entry to acknowledge. */
+    private record Work(StreamMessageId entry, JobRequest request, WorkerJob job) {
     }
 
     JobRunner(WorkerStart start, PlatformDescriptor descriptor, Platform platform, RedissonClient redis, JobCodec codec,
@@ -136,52 +150,81 @@ final class JobRunner {
             request = codec.openRequest(sealed);
         } catch (IllegalArgumentException e) {
             LOG.warn("dropping a job that does not open: {}", e.getMessage());
-            done(entry, null, null);
+            finish(entry, null);
             return;
         }
-        ScheduledFuture<?>[] timeout = new ScheduledFuture<?>[1];
+        String key = descriptor.persist() ? request.instance() : descriptor.id();
+        if (JobRequest.CLEANUP.equals(request.control())) {
+            Instance instance = instances.get(key);
+            if (instance == null) {
+                finish(entry, null);
+            } else {
+                enqueue(instance, new Work(entry, request, null));
+            }
+            return;
+        }
         Instance[] owner = new Instance[1];
-        WorkerJob job = new WorkerJob(request, event -> {
-            if (timeout[0] != null) {
-                timeout[0].cancel(false);
-            }
-            done(entry, event, owner[0]);
-        });
-        timeout[0] = timers.schedule(() -> {
-            if (job.expire()) {
-                LOG.warn("job {} ({}) gave no answer within {} ms", job.id(), job.type(), start.jobTimeoutMs());
-            }
-        }, start.jobTimeoutMs(), TimeUnit.MILLISECONDS);
+        WorkerJob job = new WorkerJob(request, event -> done(entry, event, owner[0]));
         Instance instance;
         try {
-            instance = instances.computeIfAbsent(descriptor.persist() ? request.instance() : descriptor.id(), Instance::new);
+            instance = instances.computeIfAbsent(key, k -> new Instance(k, request.actor()));
         } catch (RuntimeException e) {
             job.fail(e);
             return;
         }
         owner[0] = instance;
-        if (!descriptor.persist()) {
-            executor.execute(() -> dispatch(instance.target, job));
-            return;
+        Work work = new Work(entry, request, job);
+        if (descriptor.persist()) {
+            enqueue(instance, work);
+        } else {
+            executor.execute(() -> run(instance, work));
         }
+    }
+
+    private void enqueue(Instance instance, Work work) {
         synchronized (instance) {
             if (instance.busy) {
-                instance.waiting.add(job);
+                instance.waiting.add(work);
                 return;
             }
             instance.busy = true;
         }
-        executor.execute(() -> dispatch(instance.target, job));
+        executor.execute(() -> run(instance, work));
     }
 
-    private void dispatch(PlatformInstance target, WorkerJob job) {
+    private void run(Instance instance, Work work) {
+        if (work.job() == null) {
+            shutDown(instance, "Error: platform instance was shut down");
+            finish(work.entry(), null);
+            return;
+        }
+        WorkerJob job = work.job();
+        job.deadline(timers.schedule(() -> expired(instance, job), start.jobTimeoutMs(), TimeUnit.MILLISECONDS));
+        if (instance.closed) {
+            job.fail("Error: platform instance was shut down");
+            return;
+        }
+        dispatch(instance, job);
+    }
+
+    private void dispatch(Instance instance, WorkerJob job) {
         String type = job.type();
         if (descriptor.requireCredentials().contains(type)) {
             if (job.credentials().isEmpty()) {
                 job.fail("credentials not found for " + descriptor.id() + ":" + job.actorId());
                 return;
             }
-        } else if (descriptor.persist() && !target.isInitialized()) {
+            String offered = CredentialsHash.of(job.credentials().get().get("object"));
+            if (descriptor.persist() && instance.credentialsHash != null && !instance.credentialsHash.equals(offered)) {
+                job.fail("invalid credentials for " + descriptor.id() + ":" + job.actorId());
+                return;
+            }
+            job.onSuccess(() -> {
+                if (descriptor.persist()) {
+                    instance.credentialsHash = offered;
+                }
+            });
+        } else if (descriptor.persist() && !instance.target.isInitialized()) {
             job.fail(type + " called on uninitialized platform");
             return;
         }
@@ -191,7 +234,7 @@ final class JobRunner {
             return;
         }
         try {
-            method.invoke(target, job);
+            method.invoke(instance.target, job);
         } catch (InvocationTargetException e) {
             job.fail(e.getCause());
         } catch (IllegalAccessException | RuntimeException e) {
@@ -199,8 +242,58 @@ final class JobRunner {
         }
     }
 
+    private void expired(Instance instance, WorkerJob job) {
+        if (!job.expire()) {
+            return;
+        }
+        LOG.warn("job {} ({}) gave no answer within {} ms", job.id(), job.type(), start.jobTimeoutMs());
+        if (descriptor.persist()) {
+            shutDown(instance, "Error: platform instance was reset after a job timed out");
+        }
+    }
+
+    /** Removes an instance, runs its cleanup and fails what was queued behind. */
+    private void shutDown(Instance instance, String reason) {
+        Queue<Work> orphans;
+        synchronized (instance) {
+            if (instance.closed) {
+                return;
+            }
+            instance.closed = true;
+            orphans = new ArrayDeque<>(instance.waiting);
+            instance.waiting.clear();
+        }
+        instances.remove(instance.key, instance);
+        try {
+            instance.target.cleanup();
+        } catch (RuntimeException e) {
+            LOG.warn("cleanup of {} failed: {}", instance.key, e.toString());
+        }
+        for (Work orphan : orphans) {
+            if (orphan.job() != null) {
+                orphan.job().fail(reason);
+            } else {
+                finish(orphan.entry(), null);
+            }
+        }
+    }
+
     /** A job is over: answer (unless it expired), acknowledge its entry, free its slot, start the next. */
     private void done(StreamMessageId entry, JobEvent event, Instance instance) {
+        finish(entry, event);
+        if (instance != null && descriptor.persist()) {
+            Work next;
+            synchronized (instance) {
+                next = instance.waiting.poll();
+                instance.busy = next != null;
+            }
+            if (next != null) {
+                executor.execute(() -> run(instance, next));
+            }
+        }
+    }
+
+    private void finish(StreamMessageId entry, JobEvent event) {
         script.evalAsync(RScript.Mode.READ_WRITE, JobStreams.FINISH_SCRIPT, RScript.ReturnType.LONG,
                         finishKeys, entry.toString(), event == null ? "" : codec.seal(event), JobStreams.GROUP)
                 .whenComplete((ok, error) -> {
@@ -208,20 +301,16 @@ final class JobRunner {
                         LOG.warn("could not answer job entry {}: {}", entry, error.toString());
                     }
                 });
-        if (instance != null && descriptor.persist()) {
-            WorkerJob next;
-            synchronized (instance) {
-                next = instance.waiting.poll();
-                instance.busy = next != null;
-            }
-            if (next != null) {
-                executor.execute(() -> dispatch(instance.target, next));
-            }
-        }
         slots.release();
     }
 
     private void push(String instance, ObjectNode activity) {
         events.addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(JobEvent.push(descriptor.id(), instance, activity))));
+    }
+
+    private java.util.concurrent.CompletionStage<Void> rename(Instance instance, ObjectNode credentials) {
+        instance.credentialsHash = CredentialsHash.of(credentials.get("object"));
+        return events.addAsync(StreamAddArgs.entry(JobStreams.FIELD,
+                codec.seal(JobEvent.rename(descriptor.id(), instance.key, credentials)))).thenApply(id -> null);
     }
 }

@@ -12,18 +12,21 @@ import org.slf4j.LoggerFactory;
 final class WorkerContext implements PlatformContext {
 
     private final String platformId;
-    private final String actorId;
+    private volatile String actorId;
     private final ObjectNode config;
     private final Logger log;
     private final boolean persistent;
     private final Consumer<ObjectNode> push;
+    private final java.util.function.Function<ObjectNode, CompletionStage<Void>> rename;
 
-    WorkerContext(String platformId, String actorId, ObjectNode config, boolean persistent, Consumer<ObjectNode> push) {
+    WorkerContext(String platformId, String actorId, ObjectNode config, boolean persistent, Consumer<ObjectNode> push,
+                  java.util.function.Function<ObjectNode, CompletionStage<Void>> rename) {
         this.platformId = platformId;
         this.actorId = actorId;
         this.config = config;
         this.persistent = persistent;
         this.push = push;
+        this.rename = rename;
         this.log = LoggerFactory.getLogger("platform." + platformId);
     }
 
@@ -58,7 +61,17 @@ final class WorkerContext implements PlatformContext {
 
     @Override
     public CompletionStage<Void> updateActor(ObjectNode credentials) {
-        return CompletableFuture.failedFuture(new UnsupportedOperationException(
-                "updateActor is not available in this version of the host"));
+        String next = credentials == null ? "" : credentials.path("actor").path("id").asText("");
+        if (!persistent || next.isEmpty()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    persistent ? "updateActor needs credentials with an actor id" : "stateless platforms have no actor"));
+        }
+        String previous = actorId;
+        actorId = next;
+        return rename.apply(credentials).whenComplete((ok, error) -> {
+            if (error != null) {
+                actorId = previous;
+            }
+        });
     }
 }

@@ -14,6 +14,8 @@ final class WorkerJob implements Job {
     private final JobRequest request;
     private final Consumer<JobEvent> onDone;
     private final AtomicBoolean done = new AtomicBoolean();
+    private volatile java.util.concurrent.ScheduledFuture<?> deadline;
+    private volatile Runnable onSuccess;
 
     WorkerJob(JobRequest request, Consumer<JobEvent> onDone) {
         this.request = request;
@@ -24,12 +26,18 @@ final class WorkerJob implements Job {
         return request.id();
     }
 
-    String instance() {
-        return request.instance();
+    String actorId() {
+        return request.actor();
     }
 
-    String actorId() {
-        return request.activity().path("actor").path("id").asText();
+    /** @param timer the job's timeout, cancelled when it completes */
+    void deadline(java.util.concurrent.ScheduledFuture<?> timer) {
+        this.deadline = timer;
+    }
+
+    /** @param action run when (if) the job succeeds, before its answer is sent */
+    void onSuccess(Runnable action) {
+        this.onSuccess = action;
     }
 
     @Override
@@ -79,6 +87,14 @@ final class WorkerJob implements Job {
 
     private void finish(JobEvent event) {
         if (done.compareAndSet(false, true)) {
+            var timer = deadline;
+            if (timer != null) {
+                timer.cancel(false);
+            }
+            Runnable success = onSuccess;
+            if (success != null && event.kind() == JobEvent.Kind.RESULT) {
+                success.run();
+            }
             onDone.accept(event);
         }
     }

@@ -1,0 +1,105 @@
+package org.sockethub.gateway.instances;
+
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * The gateway's record of one persistent platform instance (one chat connection). Its
+ * {@link #handle()} never changes, so jobs keep reaching it when its actor is renamed; the
+ * (platform, actor) index that points at it is kept by {@link InstanceRegistry}.
+ */
+public final class PersistentInstance {
+
+    private final String handle;
+    private final String platformId;
+    private volatile String actorId;
+    private final Set<String> sessions = ConcurrentHashMap.newKeySet();
+    private final AtomicInteger inFlight = new AtomicInteger();
+    private volatile String credentialsHash;
+    private volatile boolean initialized;
+    private volatile boolean flagged;
+    private volatile String lastAddress;
+
+    PersistentInstance(String handle, String platformId, String actorId) {
+        this.handle = handle;
+        this.platformId = platformId;
+        this.actorId = actorId;
+    }
+
+    /** @return the immutable handle jobs are addressed to */
+    public String handle() {
+        return handle;
+    }
+
+    /** @return the platform */
+    public String platformId() {
+        return platformId;
+    }
+
+    /** @return the actor it serves now */
+    public String actorId() {
+        return actorId;
+    }
+
+    void actorId(String actorId) {
+        this.actorId = actorId;
+    }
+
+    /** @return the attached session ids (live view) */
+    public Set<String> sessions() {
+        return sessions;
+    }
+
+    /** @return whether a credentialed verb has succeeded on it */
+    public boolean initialized() {
+        return initialized;
+    }
+
+    /** @return the fingerprint of the credentials it runs with, or {@code null} */
+    public String credentialsHash() {
+        return credentialsHash;
+    }
+
+    /** A credentialed verb succeeded with these credentials. */
+    public void bound(String hash) {
+        credentialsHash = hash;
+        initialized = true;
+    }
+
+    void attach(String sessionId, String address) {
+        sessions.add(sessionId);
+        lastAddress = address;
+        flagged = false; // a session came back: the grace starts again (a reference bug, fixed)
+    }
+
+    String lastAddress() {
+        return lastAddress;
+    }
+
+    void credentialsHash(String hash) {
+        credentialsHash = hash;
+    }
+
+    /** A job for it was sent. */
+    public void jobStarted() {
+        inFlight.incrementAndGet();
+    }
+
+    /** A job for it was answered. */
+    public void jobEnded() {
+        inFlight.decrementAndGet();
+    }
+
+    int inFlight() {
+        return inFlight.get();
+    }
+
+    boolean flagged() {
+        return flagged;
+    }
+
+    void flag() {
+        flagged = true;
+    }
+}
