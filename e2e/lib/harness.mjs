@@ -3,13 +3,14 @@
 // socket.io-client to it.
 import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join, resolve } from "node:path";
+import { basename, join, resolve } from "node:path";
 import { io } from "socket.io-client";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const LAUNCHER = process.env.SOCKETHUB_LAUNCHER ?? join(ROOT, "host/launcher/target/sockethub/sockethub-launcher.jar");
+export const TESTCHAT = process.env.SOCKETHUB_TESTCHAT ?? join(ROOT, "e2e/chat-platform/target/sockethub-platform-testchat-1.0.0-SNAPSHOT.jar");
 export const JAVA = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin/java") : "java";
 export const AS2 = "https://www.w3.org/ns/activitystreams";
 export const SH = "https://sockethub.org/ns/context/v1.jsonld";
@@ -62,11 +63,13 @@ async function stopProcess(child, signal = "SIGTERM") {
  * Starts the host with a config file of its own. Returns its url, the log seen so far (a
  * function), and stop().
  */
-export async function startHost({ redisUrl, config = {}, args = [] } = {}) {
+export async function startHost({ redisUrl, config = {}, args = [], deploy = [] } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "sockethub-e2e-"));
   const configFile = join(dir, "sockethub.config.json");
   writeFileSync(configFile, JSON.stringify(config));
+  mkdirSync(join(dir, "deploy"));
+  for (const jar of deploy) copyFileSync(jar, join(dir, "deploy", basename(jar)));
   const child = spawn(JAVA, ["-jar", LAUNCHER, "--port", String(port), "--config", configFile,
     "--redis.url", redisUrl, "--deploy", join(dir, "deploy"), ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
@@ -75,6 +78,7 @@ export async function startHost({ redisUrl, config = {}, args = [] } = {}) {
   const started = Date.now();
   await waitForLine(child, /sockethub listening on ws:\/\/127\.0\.0\.1:(\d+)/, 120_000, "host");
   const listeningMs = Date.now() - started;
+  if (deploy.length) await waitFor(() => (log.match(/platform \S+ \S+ registered/g) ?? []).length > deploy.length, 60_000, "deployed platforms");
   return {
     url: `http://127.0.0.1:${port}`, port, pid: child.pid, child, listeningMs,
     log: () => log,

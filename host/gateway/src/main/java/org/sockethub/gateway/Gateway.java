@@ -265,11 +265,12 @@ public final class Gateway implements ClientEvents {
             });
             return;
         }
-        // persistent: the session's own credentials decide whether it may use the actor's instance
-        storedCredentials(session, platform.id(), actorId).whenComplete((creds, error) -> {
+        // persistent: in the order sent; the session's own credentials decide whether it may use
+        // the actor's instance
+        session.inOrder(() -> storedCredentials(session, platform.id(), actorId).handle((creds, error) -> {
             if (error != null) {
                 reply(ack, refusal(activity, platform.id(), "credentials not found for " + platform.id() + ":" + actorId));
-                return;
+                return CompletableFuture.completedFuture(null);
             }
             PersistentInstance instance;
             try {
@@ -277,19 +278,21 @@ public final class Gateway implements ClientEvents {
                         this::isConnected);
             } catch (InstanceRegistry.Refused refused) {
                 reply(ack, refusal(activity, platform.id(), refused.getMessage()));
-                return;
+                return CompletableFuture.completedFuture(null);
             }
             instance.jobStarted();
             JobRequest job = JobRequest.of(router.nextJobId(platform.id()), session.id(), instance.handle(), activity,
                     credentialed ? creds : null);
-            router.submit(platform.id(), job).whenComplete((answer, failure) -> {
+            JobRouter.Submission submission = router.enqueue(platform.id(), job);
+            submission.answer().whenComplete((answer, failure) -> {
                 instance.jobEnded();
                 ObjectNode payload = answerFor(answer, activity, platform.id());
                 reply(ack, payload);
                 fanOut(instance, session.id(), payload);
                 afterPersistentJob(instance, answer, credentialed, creds);
             });
-        });
+            return submission.queued();
+        }).thenCompose(queued -> queued));
     }
 
     /** The session's stored credentials for (platform, actor), once a write under way is over. */

@@ -22,6 +22,8 @@ public final class Session implements CredentialStore.Owner {
     private final Map<String, CompletionStage<Void>> pendingCredentials = new ConcurrentHashMap<>();
     private final Map<String, ObjectNode> declaredObjects = new ConcurrentHashMap<>();
     private volatile boolean connected = true;
+    /** The end of this session's chain of jobs for persistent platforms, see {@link #inOrder}. */
+    private CompletableFuture<?> tail = CompletableFuture.completedFuture(null);
 
     /**
      * @param id      the session id (the Socket.IO socket id)
@@ -80,6 +82,17 @@ public final class Session implements CredentialStore.Owner {
     public CompletionStage<Void> credentialsWritten(String platformId, String actorId) {
         CompletionStage<Void> write = pendingCredentials.get(platformId + ":" + actorId);
         return write == null ? CompletableFuture.completedFuture(null) : write;
+    }
+
+    /**
+     * Runs a step after the previous step of this session is over, whatever its outcome: jobs of
+     * one session reach a persistent instance in the order the client sent them, even though
+     * each first waits for an asynchronous credentials look-up.
+     *
+     * @param step starts the work; its stage completes when the job is queued (or refused)
+     */
+    public synchronized void inOrder(java.util.function.Supplier<CompletionStage<?>> step) {
+        tail = tail.handle((ok, error) -> null).thenCompose(ignored -> step.get());
     }
 
     /** @return the objects declared with {@code activity-object}, by id (live view) */

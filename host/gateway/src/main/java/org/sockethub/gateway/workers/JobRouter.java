@@ -85,6 +85,26 @@ public final class JobRouter implements AutoCloseable {
      * @return completes with the job's one answer
      */
     public CompletableFuture<JobEvent> submit(String platformId, JobRequest request) {
+        return enqueue(platformId, request).answer();
+    }
+
+    /**
+     * A job put on its stream.
+     *
+     * @param answer completes with the job's one answer
+     * @param queued completes once the job is in the stream (or could not be put there)
+     */
+    public record Submission(CompletableFuture<JobEvent> answer, CompletableFuture<?> queued) {
+    }
+
+    /**
+     * Enqueues a job; {@link Submission#queued()} lets a caller keep several jobs in order.
+     *
+     * @param platformId the platform
+     * @param request    the job
+     * @return the submission
+     */
+    public Submission enqueue(String platformId, JobRequest request) {
         CompletableFuture<JobEvent> answer = new CompletableFuture<>();
         ScheduledFuture<?> timeout = timers.schedule(
                 () -> answerInstead(request.id(), JobEvent.timeout(request.id(), "Error: job timed out after " + timeoutMs + " ms")),
@@ -96,11 +116,12 @@ public final class JobRouter implements AutoCloseable {
                     if (error != null) {
                         LOG.warn("could not enqueue {}: {}", request.id(), error.toString());
                         answer(request.id(), JobEvent.failure(request.id(), "failed to add job to queue"));
+                        entry.completeExceptionally(error);
                     } else {
                         entry.complete(id);
                     }
                 });
-        return answer;
+        return new Submission(answer, entry);
     }
 
     /**
