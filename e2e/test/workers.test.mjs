@@ -35,6 +35,24 @@ const fatalNotice = (error) => ({
   "@context": contextFor("dummy"), type: "error", actor: { id: "dummy", type: "service" }, error,
 });
 
+describe("the host dying", () => {
+  it("takes its workers with it within 3 s, even when killed with SIGKILL", async () => {
+    const other = await startHost({ redisUrl: redis.url });
+    try {
+      const pid = await other.workerPid("dummy");
+      process.kill(other.pid, "SIGKILL");
+      const deadline = Date.now() + 3000;
+      let alive = true;
+      while (alive && Date.now() < deadline) {
+        try { process.kill(pid, 0); await new Promise((r) => setTimeout(r, 50)); } catch { alive = false; }
+      }
+      assert.equal(alive, false, `worker ${pid} outlived its host`);
+    } finally {
+      await other.stop();
+    }
+  });
+});
+
 describe("the dummy worker", () => {
   it("is another process; killed, it is replaced and the next echo succeeds", async () => {
     assert.ok((await request(socket, "message", echo("warm"))).target);
@@ -68,6 +86,16 @@ describe("the dummy worker", () => {
     const sent = { ...echo("wait"), type: "hang" };
     assert.deepEqual(await onlyAck(sent, 2500), { ...sent, error: "Error: job timed out after 2000 ms" });
     assert.equal((await request(socket, "message", echo("next"))).object.content, "next");
+  });
+
+  it("a worker that stops answering heartbeats is killed and replaced", async () => {
+    const mark = host.log().length;
+    const pid = await host.workerPid("dummy");
+    const notice = next(socket, "message", (m) => m.type === "error", 30_000);
+    process.kill(pid, "SIGSTOP");
+    assert.equal((await notice).error, "Error: platform worker stopped responding (no heartbeat for 3000 ms)");
+    assert.notEqual(await host.workerPid("dummy", mark), pid);
+    assert.equal((await request(socket, "message", echo("revived"), 30_000)).object.content, "revived");
   });
 
   it("jobs sent while the worker is down wait for the next worker", async () => {

@@ -253,7 +253,12 @@ public final class SocketIoTransport implements AutoCloseable {
 
         @Override
         public void disconnect() {
-            sends.execute(() -> socket.disconnect(true));
+            // Socket.IO's disconnect packet first, so the client reports "io server disconnect";
+            // closing the connection in the same breath can beat the packet ("transport close").
+            // A client that does not hang up by itself is cut off a second later.
+            sends.execute(() -> socket.disconnect(false));
+            java.util.concurrent.CompletableFuture.delayedExecutor(1, java.util.concurrent.TimeUnit.SECONDS, sends)
+                    .execute(() -> socket.getClient().disconnect());
         }
 
         private String addressOf(Map<String, List<String>> headers) {
