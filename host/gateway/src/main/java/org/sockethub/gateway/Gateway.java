@@ -360,7 +360,8 @@ public final class Gateway implements ClientEvents {
                 return;
             }
             declared.put(o.get("id").asText(), o.deepCopy());
-            reply(ack, o);
+            // the published client (alpha.11) reads any ack argument as an error: succeed with null
+            reply(ack, NODES.nullNode());
         } else {
             reply(ack, Activities.withError(object, "activity-object must be an object with an id."));
         }
