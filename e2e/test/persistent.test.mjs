@@ -73,6 +73,16 @@ describe("a persistent instance", () => {
     assert.equal((await request(shared, "message", say("dave", "still mine"))).error, undefined);
   });
 
+  it("detaches a sharing session that connects again with other credentials", async () => {
+    const a = await connected("lee", { password: "pw" });
+    const b = await connected("lee", { password: "pw" });
+    await request(b, "credentials", creds("lee", { password: "changed" }));
+    assert.equal((await request(b, "message", verb("connect", "lee"))).error, "invalid credentials for testchat:lee");
+    const overheard = silence(b, "message", 1000);
+    assert.equal((await request(a, "message", say("lee", "only for a"))).error, undefined);
+    await overheard;
+  });
+
   it("cannot be reached by a session that only knows the actor id", async () => {
     const owner = await connected("erin", { password: "pw" });
     const stranger = await client();

@@ -289,7 +289,7 @@ public final class Gateway implements ClientEvents {
                 ObjectNode payload = answerFor(answer, activity, platform.id());
                 reply(ack, payload);
                 fanOut(instance, session.id(), payload);
-                afterPersistentJob(instance, answer, credentialed, creds);
+                afterPersistentJob(instance, session.id(), answer, credentialed, creds);
             });
             return submission.queued();
         }).thenCompose(queued -> queued));
@@ -318,8 +318,17 @@ public final class Gateway implements ClientEvents {
      * state is unknown), shuts it down at once (the reference parks it for the janitor and
      * answers {@code queue closed} meanwhile).
      */
-    private void afterPersistentJob(PersistentInstance instance, JobEvent answer, boolean credentialed, ObjectNode creds) {
-        if (answer.kind() == JobEvent.Kind.RESULT && credentialed && creds != null) {
+    private void afterPersistentJob(PersistentInstance instance, String sessionId, JobEvent answer, boolean credentialed,
+                                    ObjectNode creds) {
+        if (answer == null) {
+            return;
+        }
+        if (answer.kind() == JobEvent.Kind.FAILURE && credentialed && instance.initialized()
+                && String.valueOf(answer.error()).startsWith("invalid credentials for ")) {
+            // the worker refused credentials that are not the ones the connection runs with
+            // (the reference's sessionUnauthorized): that session no longer shares the instance
+            instance.sessions().remove(sessionId);
+        } else if (answer.kind() == JobEvent.Kind.RESULT && credentialed && creds != null) {
             instance.bound(CredentialsHash.of(creds.get("object")));
         } else if (answer.kind() == JobEvent.Kind.TIMEOUT) {
             shutDown(instance);

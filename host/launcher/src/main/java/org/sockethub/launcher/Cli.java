@@ -18,6 +18,8 @@ record Cli(Map<String, String> values, List<String> switches) {
 
     private static final List<String> VALUED = List.of("port", "host", "config", "redis.url", "cors.origin", "sentry.dsn", "deploy");
     private static final List<String> SWITCHES = List.of("examples", "info", "version", "help");
+    /** Flags whose value is optional. */
+    private static final List<String> OPTIONAL = List.of("write-config");
 
     static final String USAGE = """
             Usage: ./sockethub [options]
@@ -32,6 +34,8 @@ record Cli(Map<String, String> values, List<String> switches) {
               --deploy <dir>        drop-in folder for platform JARs (default ./deploy)
               --examples            serve the examples page at /examples
               --info                print what would run, then exit
+              --write-config [file] write every setting with its default to file (default
+                                    ./sockethub.config.json; - for stdout), then exit
               -v, --version         print the version and exit
               -h, --help            print this help and exit
             """;
@@ -68,7 +72,13 @@ record Cli(Map<String, String> values, List<String> switches) {
             } else {
                 throw new UsageException("unexpected argument: " + arg);
             }
-            if (VALUED.contains(name)) {
+            if (OPTIONAL.contains(name)) {
+                String value = inline;
+                if (value == null && i + 1 < args.length && (!args[i + 1].startsWith("-") || args[i + 1].equals("-"))) {
+                    value = args[++i];
+                }
+                values.put(name, value == null ? "" : value);
+            } else if (VALUED.contains(name)) {
                 String value = inline;
                 if (value == null) {
                     if (i + 1 >= args.length) {

@@ -48,6 +48,16 @@ final class Configuration {
         return source;
     }
 
+    /** @return every setting with its default, and the schema it follows */
+    static ObjectNode defaults() {
+        ObjectNode out = JSON.createObjectNode();
+        out.put("$schema", SCHEMA_ID);
+        out.setAll(readResource("defaults.json"));
+        return out;
+    }
+
+    static final String SCHEMA_ID = "https://sockethub.org/schemas/jvm/sockethub-config.json";
+
     static Configuration load(Cli cli, Map<String, String> env, Path workingDir) throws ConfigException {
         ObjectNode config = readResource("defaults.json");
         Path file = configFile(cli, env, workingDir);
@@ -95,6 +105,10 @@ final class Configuration {
         setInt(config, "platformHeartbeat", "timeoutMs", env.get("SOCKETHUB_PLATFORM_HEARTBEAT_TIMEOUT_MS"),
                 "SOCKETHUB_PLATFORM_HEARTBEAT_TIMEOUT_MS");
         setText(config, "logging", "level", env.get("LOG_LEVEL"));
+        String debug = env.get("DEBUG");
+        if (debug != null && java.util.Arrays.stream(debug.split("[,\\s]+")).anyMatch(d -> d.startsWith("sockethub") || d.equals("*"))) {
+            config.withObjectProperty("logging").put("level", "debug"); // the server README's DEBUG=sockethub*
+        }
         if (env.get("SOCKETHUB_CORS_ORIGIN") != null) {
             config.withObjectProperty("sockethub").withObjectProperty("cors").put("origin", env.get("SOCKETHUB_CORS_ORIGIN"));
         }

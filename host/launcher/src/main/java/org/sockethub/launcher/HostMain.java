@@ -43,6 +43,9 @@ final class HostMain {
             out.println(Layout.version());
             return 0;
         }
+        if (cli.values().containsKey("write-config")) {
+            return writeConfig(cli.value("write-config"), out);
+        }
         Configuration configuration;
         try {
             configuration = Configuration.load(cli, env, Path.of("").toAbsolutePath());
@@ -125,6 +128,23 @@ final class HostMain {
             stopEmbedded(redis);
         }, "sockethub-shutdown"));
         framework.waitForStop(0);
+        return 0;
+    }
+
+    /** {@code --write-config}: every default, never over an existing file. */
+    private static int writeConfig(String target, PrintStream out) throws Exception {
+        String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Configuration.defaults()) + "\n";
+        if ("-".equals(target)) {
+            out.print(text);
+            return 0;
+        }
+        Path file = Path.of(target == null || target.isEmpty() ? "sockethub.config.json" : target).toAbsolutePath();
+        if (Files.exists(file)) {
+            System.err.println("sockethub: " + file + " exists; not overwriting it");
+            return 1;
+        }
+        Files.writeString(file, text);
+        out.println("wrote " + file);
         return 0;
     }
 

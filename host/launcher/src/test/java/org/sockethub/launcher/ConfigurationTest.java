@@ -81,6 +81,27 @@ class ConfigurationTest {
     }
 
     @Test
+    void debugSockethubTurnsOnDebugLogging() throws Exception {
+        assertEquals("debug", load(null, Map.of("DEBUG", "sockethub*")).json().path("logging").path("level").asText());
+        assertEquals("info", load(null, Map.of("DEBUG", "express:*")).json().path("logging").path("level").asText());
+    }
+
+    @Test
+    void theWrittenDefaultsAreAValidConfiguration() throws Exception {
+        String written = Configuration.defaults().toString();
+        assertTrue(written.contains("\"$schema\""), written);
+        var c = load(written, Map.of()).json();
+        assertEquals(10550, c.path("sockethub").path("port").asInt());
+    }
+
+    @Test
+    void writeConfigTakesAnOptionalPath() throws Exception {
+        assertEquals("", Cli.parse(new String[] {"--write-config"}).value("write-config"));
+        assertEquals("-", Cli.parse(new String[] {"--write-config", "-"}).value("write-config"));
+        assertEquals("x.json", Cli.parse(new String[] {"--write-config=x.json"}).value("write-config"));
+    }
+
+    @Test
     void unknownFlagsAreUsageErrors() {
         assertThrows(Cli.UsageException.class, () -> Cli.parse(new String[] {"--bogus"}));
         assertThrows(Cli.UsageException.class, () -> Cli.parse(new String[] {"--port"}));
