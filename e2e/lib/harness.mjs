@@ -6,6 +6,7 @@ import { createServer } from "node:net";
 import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { basename, join, resolve } from "node:path";
+import { after, before } from "node:test";
 import { io } from "socket.io-client";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
@@ -89,6 +90,31 @@ export async function startHost({ redisUrl, config = {}, args = [], deploy = [] 
     }, 60_000, `worker pid for ${platform}`),
     stop: () => stopProcess(child),
   };
+}
+
+/**
+ * A Redis and a host for the current test file, started before its tests and stopped after
+ * them. The returned object's `redis` and `host` are set once `ready` resolves (a file's own
+ * `before` hook must await it: node:test may run root hooks side by side).
+ */
+export function serverForTests(options = {}) {
+  let started;
+  const server = { ready: new Promise((ok, fail) => { started = { ok, fail }; }) };
+  before(async () => {
+    try {
+      server.redis = await startRedis();
+      server.host = await startHost({ redisUrl: server.redis.url, ...options });
+      started.ok(server);
+    } catch (e) {
+      started.fail(e);
+      throw e;
+    }
+  });
+  after(async () => {
+    await server.host?.stop();
+    await server.redis?.stop();
+  });
+  return server;
 }
 
 export async function waitFor(probe, timeoutMs, what) {

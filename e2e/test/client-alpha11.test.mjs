@@ -4,22 +4,18 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import SockethubClient from "@sockethub/client";
-import { contextFor, startHost, startRedis } from "../lib/harness.mjs";
+import { contextFor, serverForTests } from "../lib/harness.mjs";
 
-let redis;
-let host;
 let sc;
+const server = serverForTests();
 before(async () => {
-  redis = await startRedis();
-  host = await startHost({ redisUrl: redis.url });
-  sc = new SockethubClient(io(host.url, { path: "/sockethub", transports: ["websocket"], forceNew: true, reconnection: false }));
+  await server.ready;
+  sc = new SockethubClient(io(server.host.url, { path: "/sockethub", transports: ["websocket"], forceNew: true, reconnection: false }));
   sc.debug = false;
   await new Promise((ok) => sc.socket.once("connect", ok));
 });
 after(async () => {
   sc?.socket.disconnect();
-  await host?.stop();
-  await redis?.stop();
 });
 
 const send = (event, payload) => new Promise((ok) => sc.socket.emit(event, payload, ok));

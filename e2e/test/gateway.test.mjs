@@ -3,27 +3,18 @@
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import WebSocket from "ws";
-import { connect, contextFor, echo, next, request, startHost, startRedis } from "../lib/harness.mjs";
+import { connect, contextFor, echo, next, request, serverForTests } from "../lib/harness.mjs";
 
 const DUMMY = contextFor("dummy");
 const TRANSPORTS = { "polling with upgrade": ["polling", "websocket"], "websocket only": ["websocket"] };
 const VERBS = ["echo", "fail", "throw", "greet", "exit0", "exit1", "throwTypeError", "throwReferenceError", "sigterm", "sigkill", "hang"];
 
-let redis;
-let host;
-before(async () => {
-  redis = await startRedis();
-  host = await startHost({ redisUrl: redis.url });
-});
-after(async () => {
-  await host?.stop();
-  await redis?.stop();
-});
+const server = serverForTests();
 
 for (const [name, transports] of Object.entries(TRANSPORTS)) {
   describe(`over ${name}`, () => {
     let socket;
-    before(async () => { socket = await connect(host.url, transports); });
+    before(async () => { socket = await connect(server.host.url, transports); });
     after(() => socket?.close());
 
     it("answers schemas with the full registry, then unchanged for its fingerprint", async () => {
@@ -113,20 +104,20 @@ for (const [name, transports] of Object.entries(TRANSPORTS)) {
 
 describe("the wire", () => {
   it("opens a websocket with the reference's open packet", async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/sockethub/?EIO=4&transport=websocket`);
+    const ws = new WebSocket(`ws://127.0.0.1:${server.host.port}/sockethub/?EIO=4&transport=websocket`);
     const first = await new Promise((ok, fail) => { ws.once("message", (m) => ok(m.toString())); ws.once("error", fail); });
     ws.close();
     assert.match(first, /^0\{"sid":"[^"]+","upgrades":\[\],"pingInterval":25000,"pingTimeout":20000,"maxPayload":262144\}$/);
   });
 
   it("answers cross-origin polling for any origin by default", async () => {
-    const open = await fetch(`${host.url}/sockethub/?EIO=4&transport=polling`, { headers: { Origin: "https://app.example" } });
+    const open = await fetch(`${server.host.url}/sockethub/?EIO=4&transport=polling`, { headers: { Origin: "https://app.example" } });
     assert.equal(open.status, 200);
     assert.equal(open.headers.get("access-control-allow-origin"), "https://app.example");
   });
 
   it("refuses a websocket of another Engine.IO version", async () => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/sockethub/?EIO=3&transport=websocket`);
+    const ws = new WebSocket(`ws://127.0.0.1:${server.host.port}/sockethub/?EIO=3&transport=websocket`);
     const status = await new Promise((ok) => {
       ws.once("unexpected-response", (req, res) => ok(res.statusCode));
       ws.once("open", () => ok("open"));
@@ -136,17 +127,17 @@ describe("the wire", () => {
   });
 
   it("opens polling with an upgrade offer and refuses other protocol versions", async () => {
-    const open = await fetch(`${host.url}/sockethub/?EIO=4&transport=polling`);
+    const open = await fetch(`${server.host.url}/sockethub/?EIO=4&transport=polling`);
     assert.equal(open.status, 200);
     assert.match(await open.text(), /^0\{"sid":"[^"]+","upgrades":\["websocket"\],"pingInterval":25000,"pingTimeout":20000,"maxPayload":262144\}$/);
-    const v3 = await fetch(`${host.url}/sockethub/?EIO=3&transport=polling`);
+    const v3 = await fetch(`${server.host.url}/sockethub/?EIO=3&transport=polling`);
     assert.equal(v3.status, 400);
     assert.deepEqual(await v3.json(), { code: 5, message: "Unsupported protocol version" });
-    assert.equal((await fetch(`${host.url}/`)).status, 404);
+    assert.equal((await fetch(`${server.host.url}/`)).status, 404);
   });
 
   it("closes a websocket that sends more than maxPayload, without an ack", async () => {
-    const socket = await connect(host.url, ["websocket"]);
+    const socket = await connect(server.host.url, ["websocket"]);
     const closed = next(socket, "disconnect");
     let acked = false;
     socket.emit("message", echo("x".repeat(300_000)), () => { acked = true; });
@@ -155,7 +146,7 @@ describe("the wire", () => {
   });
 
   it("ignores events it does not know and message without payload", async () => {
-    const socket = await connect(host.url, ["websocket"]);
+    const socket = await connect(server.host.url, ["websocket"]);
     let answered = false;
     socket.emit("bogus-event", { a: 1 }, () => { answered = true; });
     socket.emit("message", () => { answered = true; });

@@ -1,8 +1,8 @@
 // The reference's default limits (spec §3.9, §7.3): 100 events per second per socket with a 5 s
 // block announced by one `error` event, and 20 sockets per address.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connect, echo, next, request, startHost, startRedis } from "../lib/harness.mjs";
+import { connect, echo, next, request, serverForTests } from "../lib/harness.mjs";
 
 const envelope = (summary) => ({
   type: "Error",
@@ -12,21 +12,12 @@ const envelope = (summary) => ({
   summary,
 });
 
-let redis;
-let host;
-before(async () => {
-  redis = await startRedis();
-  host = await startHost({ redisUrl: redis.url });
-});
-after(async () => {
-  await host?.stop();
-  await redis?.stop();
-});
+const server = serverForTests();
 
 describe("the per-socket rate limit", () => {
   it("blocks a flood with one error event, spares other sockets, and lifts after the block", async () => {
-    const flooder = await connect(host.url, ["websocket"]);
-    const other = await connect(host.url, ["websocket"]);
+    const flooder = await connect(server.host.url, ["websocket"]);
+    const other = await connect(server.host.url, ["websocket"]);
     const errors = [];
     flooder.on("error", (e) => errors.push(e));
     const blocked = next(flooder, "error", () => true, 2000);
@@ -52,15 +43,15 @@ describe("the per-socket rate limit", () => {
 describe("the per-address connection cap", () => {
   it("refuses socket 21 from one address with an error event and a server disconnect", async () => {
     const sockets = [];
-    for (let i = 0; i < 20; i++) sockets.push(await connect(host.url, ["websocket"]));
-    const extra = await connect(host.url, ["websocket"]);
+    for (let i = 0; i < 20; i++) sockets.push(await connect(server.host.url, ["websocket"]));
+    const extra = await connect(server.host.url, ["websocket"]);
     const error = next(extra, "error");
     const gone = next(extra, "disconnect");
     assert.deepEqual(await error, envelope("too many concurrent connections from this address"));
     assert.equal(await gone, "io server disconnect");
     sockets.pop().close();
     await new Promise((r) => setTimeout(r, 300));
-    const again = await connect(host.url, ["websocket"]);
+    const again = await connect(server.host.url, ["websocket"]);
     assert.equal((await request(again, "message", echo("room again"))).object.content, "room again");
     again.close();
     sockets.forEach((s) => s.close());

@@ -1,9 +1,9 @@
 // Persistent platform instances (spec §3.5–§3.9, design §7, issue 3), with the testchat platform
 // dropped into the server's deploy/ folder: who may share a connection, fan-out, pushes, the
 // janitor's grace, credential failures, actor renames, and workers dying with jobs in flight.
-import { after, before, describe, it } from "node:test";
+import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { TESTCHAT, connect, contextFor, next, request, startHost, startRedis } from "../lib/harness.mjs";
+import { TESTCHAT, connect, contextFor, next, request, serverForTests } from "../lib/harness.mjs";
 
 const CHAT = contextFor("testchat");
 const person = (id) => ({ id, type: "person" });
@@ -16,11 +16,9 @@ const silence = (socket, event, ms) => new Promise((ok, fail) => {
   setTimeout(() => { socket.off(event, on); ok(); }, ms);
 });
 
-let redis;
-let host;
 const open = [];
 async function client() {
-  const socket = await connect(host.url, ["websocket"]);
+  const socket = await connect(server.host.url, ["websocket"]);
   open.push(socket);
   return socket;
 }
@@ -32,17 +30,12 @@ async function connected(actor, object) {
   return socket;
 }
 
-before(async () => {
-  redis = await startRedis();
-  host = await startHost({
-    redisUrl: redis.url, deploy: [TESTCHAT],
-    config: { janitor: { intervalMs: 1000 }, jobs: { timeoutMs: 4000 }, workers: { restartBackoffMs: 200 } },
-  });
+const server = serverForTests({
+  deploy: [TESTCHAT],
+  config: { janitor: { intervalMs: 1000 }, jobs: { timeoutMs: 4000 }, workers: { restartBackoffMs: 200 } },
 });
 after(async () => {
   open.forEach((s) => s.close());
-  await host?.stop();
-  await redis?.stop();
 });
 
 describe("a persistent instance", () => {
@@ -145,7 +138,7 @@ describe("a worker dying with persistent jobs in flight", () => {
     const notices = sockets.map((s) => next(s, "message", (m) => m.type === "error", 20_000));
     const waits = sockets.map((s, i) => request(s, "message", verb("wait", `j${i + 1}`, { object: { ms: 10_000 } }), 20_000));
     await new Promise((r) => setTimeout(r, 500));
-    const pid = await host.workerPid("testchat");
+    const pid = await server.host.workerPid("testchat");
     process.kill(pid, "SIGKILL");
     for (const answer of await Promise.all(waits)) {
       assert.equal(answer.error, "Error: session thread closed unexpectedly: 137");

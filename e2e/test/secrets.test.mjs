@@ -1,26 +1,17 @@
 // Nothing a client sends is readable in Redis: credentials are sealed per session and deleted
 // when the session ends; jobs and answers cross Redis sealed.
-import { after, before, describe, it } from "node:test";
+import { describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connect, contextFor, dumpRedis, echo, request, startHost, startRedis, waitFor } from "../lib/harness.mjs";
+import { connect, contextFor, dumpRedis, echo, request, serverForTests, waitFor } from "../lib/harness.mjs";
 
 const PASSWORD = "hunter2-correct-horse";
 const CONTENT = "the private words of this test";
 
-let redis;
-let host;
-before(async () => {
-  redis = await startRedis();
-  host = await startHost({ redisUrl: redis.url });
-});
-after(async () => {
-  await host?.stop();
-  await redis?.stop();
-});
+const server = serverForTests();
 
 describe("secrets in Redis", () => {
   it("keeps credentials sealed per session, and never a password or message content in plaintext", async () => {
-    const socket = await connect(host.url, ["websocket"]);
+    const socket = await connect(server.host.url, ["websocket"]);
     const creds = { "@context": contextFor("dummy"), type: "credentials", actor: { id: "secret-keeper", type: "person" },
       object: { type: "credentials", password: PASSWORD } };
     const ack = await request(socket, "credentials", creds);
@@ -31,7 +22,7 @@ describe("secrets in Redis", () => {
     let running = true;
     const load = (async () => { while (running) await request(socket, "message", echo(CONTENT)); })();
     const dumps = [];
-    for (let i = 0; i < 20; i++) { dumps.push(...dumpRedis(redis.url)); await new Promise((r) => setTimeout(r, 25)); }
+    for (let i = 0; i < 20; i++) { dumps.push(...dumpRedis(server.redis.url)); await new Promise((r) => setTimeout(r, 25)); }
     running = false;
     await load;
 
@@ -45,6 +36,6 @@ describe("secrets in Redis", () => {
     }
 
     socket.close();
-    await waitFor(() => !dumpRedis(redis.url).some((d) => d.key.includes(":credentials:")), 5000, "credentials deleted on disconnect");
+    await waitFor(() => !dumpRedis(server.redis.url).some((d) => d.key.includes(":credentials:")), 5000, "credentials deleted on disconnect");
   });
 });

@@ -2,23 +2,18 @@
 // it loses no accepted job (each gets exactly one ack) and the next job runs on a new worker.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connect, contextFor, echo, next, request, startHost, startRedis } from "../lib/harness.mjs";
+import { connect, contextFor, echo, next, request, serverForTests, startHost } from "../lib/harness.mjs";
 
-let redis;
-let host;
 let socket;
+const server = serverForTests({
+  config: { jobs: { timeoutMs: 2000 }, platformHeartbeat: { intervalMs: 500, timeoutMs: 3000 }, workers: { restartBackoffMs: 200 } },
+});
 before(async () => {
-  redis = await startRedis();
-  host = await startHost({
-    redisUrl: redis.url,
-    config: { jobs: { timeoutMs: 2000 }, platformHeartbeat: { intervalMs: 500, timeoutMs: 3000 }, workers: { restartBackoffMs: 200 } },
-  });
-  socket = await connect(host.url, ["websocket"]);
+  await server.ready;
+  socket = await connect(server.host.url, ["websocket"]);
 });
 after(async () => {
   socket?.close();
-  await host?.stop();
-  await redis?.stop();
 });
 
 /** Sends a job and watches its acks for a while after the first: exactly one must arrive. */
@@ -37,7 +32,7 @@ const fatalNotice = (error) => ({
 
 describe("the host dying", () => {
   it("takes its workers with it within 3 s, even when killed with SIGKILL", async () => {
-    const other = await startHost({ redisUrl: redis.url });
+    const other = await startHost({ redisUrl: server.redis.url });
     try {
       const pid = await other.workerPid("dummy");
       process.kill(other.pid, "SIGKILL");
@@ -56,13 +51,13 @@ describe("the host dying", () => {
 describe("the dummy worker", () => {
   it("is another process; killed, it is replaced and the next echo succeeds", async () => {
     assert.ok((await request(socket, "message", echo("warm"))).target);
-    const mark = host.log().length;
-    const pid = await host.workerPid("dummy");
-    assert.notEqual(pid, host.pid);
+    const mark = server.host.log().length;
+    const pid = await server.host.workerPid("dummy");
+    assert.notEqual(pid, server.host.pid);
     process.kill(pid, "SIGKILL");
     const answer = await request(socket, "message", echo("after kill"), 30_000);
     assert.equal(answer.object.content, "after kill");
-    assert.notEqual(await host.workerPid("dummy", mark), pid);
+    assert.notEqual(await server.host.workerPid("dummy", mark), pid);
   });
 
   for (const [verb, error] of [
@@ -89,17 +84,17 @@ describe("the dummy worker", () => {
   });
 
   it("a worker that stops answering heartbeats is killed and replaced", async () => {
-    const mark = host.log().length;
-    const pid = await host.workerPid("dummy");
+    const mark = server.host.log().length;
+    const pid = await server.host.workerPid("dummy");
     const notice = next(socket, "message", (m) => m.type === "error", 30_000);
     process.kill(pid, "SIGSTOP");
     assert.equal((await notice).error, "Error: platform worker stopped responding (no heartbeat for 3000 ms)");
-    assert.notEqual(await host.workerPid("dummy", mark), pid);
+    assert.notEqual(await server.host.workerPid("dummy", mark), pid);
     assert.equal((await request(socket, "message", echo("revived"), 30_000)).object.content, "revived");
   });
 
   it("jobs sent while the worker is down wait for the next worker", async () => {
-    const pid = await host.workerPid("dummy");
+    const pid = await server.host.workerPid("dummy");
     process.kill(pid, "SIGKILL");
     const answers = await Promise.all([1, 2, 3, 4, 5].map((n) => request(socket, "message", echo(`queued ${n}`), 30_000)));
     assert.deepEqual(answers.map((a) => a.object.content), ["queued 1", "queued 2", "queued 3", "queued 4", "queued 5"]);
