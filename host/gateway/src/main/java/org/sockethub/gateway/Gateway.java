@@ -217,7 +217,7 @@ public final class Gateway implements ClientEvents {
             if (error != null) {
                 LOG.warn("storing credentials failed: {}", error.toString());
                 written.completeExceptionally(error);
-                reply(ack, Activities.forClient(Activities.withError(activity, "failed to store credentials"), platformId));
+                reply(ack, errorAnswer(activity, platformId, "failed to store credentials"));
             } else {
                 written.complete(null);
                 reply(ack, credentialsAck(activity, platformId));
@@ -257,7 +257,7 @@ public final class Gateway implements ClientEvents {
                     : CompletableFuture.completedFuture(null);
             stored.whenComplete((creds, error) -> {
                 if (error != null) {
-                    reply(ack, refusal(activity, platform.id(), "credentials not found for " + platform.id() + ":" + actorId));
+                    reply(ack, errorAnswer(activity, platform.id(), "credentials not found for " + platform.id() + ":" + actorId));
                     return;
                 }
                 JobRequest job = JobRequest.of(router.nextJobId(platform.id()), session.id(), platform.id(), activity, creds);
@@ -269,7 +269,7 @@ public final class Gateway implements ClientEvents {
         // the actor's instance
         session.inOrder(() -> storedCredentials(session, platform.id(), actorId).handle((creds, error) -> {
             if (error != null) {
-                reply(ack, refusal(activity, platform.id(), "credentials not found for " + platform.id() + ":" + actorId));
+                reply(ack, errorAnswer(activity, platform.id(), "credentials not found for " + platform.id() + ":" + actorId));
                 return CompletableFuture.completedFuture(null);
             }
             PersistentInstance instance;
@@ -277,7 +277,7 @@ public final class Gateway implements ClientEvents {
                 instance = instances.resolve(platform.id(), actorId, session.id(), session.address(), creds,
                         this::isConnected);
             } catch (InstanceRegistry.Refused refused) {
-                reply(ack, refusal(activity, platform.id(), refused.getMessage()));
+                reply(ack, errorAnswer(activity, platform.id(), refused.getMessage()));
                 return CompletableFuture.completedFuture(null);
             }
             instance.jobStarted();
@@ -301,7 +301,8 @@ public final class Gateway implements ClientEvents {
                 .thenCompose(written -> credentials.load(session, platformId, actorId));
     }
 
-    private static ObjectNode refusal(ObjectNode activity, String platformId, String error) {
+    /** The request plus {@code error}, as a client receives it. */
+    private static ObjectNode errorAnswer(ObjectNode activity, String platformId, String error) {
         return Activities.forClient(Activities.withError(activity, error), platformId);
     }
 
@@ -378,14 +379,14 @@ public final class Gateway implements ClientEvents {
 
     private static ObjectNode answerFor(JobEvent answer, ObjectNode request, String platformId) {
         if (answer == null) {
-            return Activities.forClient(Activities.withError(request, "job failed for unknown reason"), platformId);
+            return errorAnswer(request, platformId, "job failed for unknown reason");
         }
         if (answer.kind() == JobEvent.Kind.RESULT) {
             ObjectNode result = answer.activity() != null ? answer.activity() : request.deepCopy();
             return Activities.forClient(result, platformId);
         }
         String error = answer.error() == null || answer.error().isEmpty() ? "job failed for unknown reason" : answer.error();
-        return Activities.forClient(Activities.withError(request, error), platformId);
+        return errorAnswer(request, platformId, error);
     }
 
     private static void reply(Consumer<JsonNode> ack, JsonNode payload) {
@@ -395,13 +396,14 @@ public final class Gateway implements ClientEvents {
     }
 
     /**
-     * A platform's worker died: every session that used the platform gets the fatal
-     * {@code type: "error"} message.
+     * A platform's worker is gone (it died, or the platform was removed or replaced), and with it
+     * every instance it held: those are forgotten, and every session that used the platform gets
+     * the fatal {@code type: "error"} message.
      *
      * @param platformId the platform
      * @param error      what happened, e.g. {@code TypeError: dummy type error}
      */
-    public void workerDied(String platformId, String error) {
+    public void platformStopped(String platformId, String error) {
         deliver(statelessUsers.getOrDefault(platformId, Set.of()), fatalNotice(platformId, platformId, error));
         for (PersistentInstance instance : instances.of(platformId)) {
             // its connection died with the worker

@@ -111,7 +111,7 @@ public class GatewayComponent {
                 "proxy".equals(config.reconnectIpSource()) ? config.proxyHeader() : null));
         supervisor = new WorkerSupervisor(new WorkerSettings(workerCommand(context), config.workerMaxHeapMb(),
                 config.workerRestartBackoffMs(), config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(),
-                config.jobTimeoutMs(), config.redisUrl(), nodeId, key), router, timers, gateway::workerDied);
+                config.jobTimeoutMs(), config.redisUrl(), nodeId, key), router, timers, gateway::platformStopped);
         long sweep = config.janitorIntervalMs();
         timers.scheduleWithFixedDelay(gateway::sweep, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
         synchronized (this) {
@@ -174,9 +174,11 @@ public class GatewayComponent {
         }
         PlatformRegistry.Entry current = registry.snapshot().platform(descriptor.id());
         if (current != null && current.location().equals(reference.getBundle().getLocation())) {
+            String error = "Error: platform " + descriptor.id() + " was removed";
             registry.remove(descriptor.id());
             supervisor.stop(descriptor.id());
-            router.failAll(descriptor.id(), "Error: platform " + descriptor.id() + " was removed");
+            router.failAll(descriptor.id(), error);
+            gateway.platformStopped(descriptor.id(), error);
             LOG.info("platform {} removed; registry fingerprint {}", descriptor.id(), registry.snapshot().fingerprint());
         }
     }
@@ -196,11 +198,16 @@ public class GatewayComponent {
             return;
         }
         String location = reference.getBundle().getLocation();
+        boolean replacing = registry.snapshot().platform(descriptor.id()) != null;
         registry.put(new PlatformRegistry.Entry(descriptor, location));
         ObjectNode merged = descriptor.config();
         merged.setAll(config.packageConfig(descriptor.id()));
         int concurrency = descriptor.persist() ? 1 : Math.max(1, merged.path("concurrency").asInt(10));
         supervisor.start(descriptor.id(), location, merged, concurrency);
+        if (replacing) {
+            // the old worker and the connections it held are gone
+            gateway.platformStopped(descriptor.id(), "Error: platform " + descriptor.id() + " was replaced");
+        }
         LOG.info("platform {} {} registered from {}; registry fingerprint {}", descriptor.id(), descriptor.version(),
                 bundle, registry.snapshot().fingerprint());
     }
