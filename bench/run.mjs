@@ -40,7 +40,7 @@ async function launchOnce(redisUrl) {
   const answer = await request(socket, "message", ECHO, 60_000);
   if (!answer.target) throw new Error("echo failed: " + JSON.stringify(answer));
   const firstEcho = ms(process.hrtime.bigint() - t0);
-  return { host, socket, listening: host.listeningMs, firstEcho };
+  return { host, socket, listening: host.listeningMs, ready: host.readyMs, firstEcho };
 }
 
 const redis = await startRedis();
@@ -49,7 +49,7 @@ let run;
 try {
   for (let i = 0; i < LAUNCHES; i++) {
     const r = await launchOnce(redis.url);
-    launches.push({ listening: r.listening, firstEcho: r.firstEcho });
+    launches.push({ listening: r.listening, ready: r.ready, firstEcho: r.firstEcho });
     if (i < LAUNCHES - 1) { r.socket.close(); await r.host.stop(); } else run = r;
   }
   const { host, socket } = run;
@@ -85,26 +85,32 @@ try {
   rtt.sort((a, b) => a - b);
 
   const workerPid = await host.workerPid("dummy");
-  const memory = { host: rssMb(host.pid), worker: rssMb(workerPid) };
+  const workers = [...host.log().matchAll(/worker for (\S+) started \(pid (\d+)\)/g)].map((m) => [m[1], Number(m[2])]);
+  const allWorkers = workers.reduce((sum, [, pid]) => sum + (Number(rssMb(pid)) || 0), 0);
+  const memory = { host: rssMb(host.pid), worker: rssMb(workerPid), allWorkers, count: workers.length };
   sockets.forEach((s) => s.close());
   socket.close();
 
   const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
   const figures = {
     launchToListeningMs: Math.round(median(launches.map((l) => l.listening))),
-    firstEchoAfterListeningMs: Math.round(median(launches.map((l) => l.firstEcho))),
+    launchToWorkersReadyMs: Math.round(median(launches.map((l) => l.ready))),
+    firstEchoAfterReadyMs: Math.round(median(launches.map((l) => l.firstEcho))),
     echoP50Ms: Number(percentile(rtt, 0.5).toFixed(2)),
     echoP99Ms: Number(percentile(rtt, 0.99).toFixed(2)),
     msgsPerSecond: Math.round(throughput),
     clients: CLIENTS,
     hostRssMb: Number(memory.host),
     workerRssMb: Number(memory.worker),
+    allWorkersRssMb: memory.allWorkers,
+    workers: memory.count,
   };
   console.log(`launch → listening          ${figures.launchToListeningMs} ms (median of ${LAUNCHES}: ${launches.map((l) => l.listening).join(", ")})`);
-  console.log(`first echo after listening  ${figures.firstEchoAfterListeningMs} ms (connect + echo; ${launches.map((l) => Math.round(l.firstEcho)).join(", ")})`);
+  console.log(`launch → all workers ready  ${figures.launchToWorkersReadyMs} ms (every platform's worker JVM booted; ${launches.map((l) => l.ready).join(", ")})`);
+  console.log(`first echo after ready      ${figures.firstEchoAfterReadyMs} ms (connect + echo; ${launches.map((l) => Math.round(l.firstEcho)).join(", ")})`);
   console.log(`echo round trip, 1 client   p50 ${figures.echoP50Ms} ms, p99 ${figures.echoP99Ms} ms (${SAMPLES} samples, after the throughput run)`);
   console.log(`throughput, ${CLIENTS} clients      ${figures.msgsPerSecond} msgs/s (closed loop, ${SECONDS} s after ${WARMUP} s warm-up)`);
-  console.log(`resident memory             host ${figures.hostRssMb} MB, dummy worker ${figures.workerRssMb} MB`);
+  console.log(`resident memory             host ${figures.hostRssMb} MB, dummy worker ${figures.workerRssMb} MB, all ${figures.workers} workers ${figures.allWorkersRssMb} MB`);
   console.log(JSON.stringify(figures));
   await host.stop();
 } finally {

@@ -3,15 +3,16 @@
 // socket.io-client to it.
 import { execFileSync, spawn } from "node:child_process";
 import { createServer } from "node:net";
-import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { copyFileSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { basename, join, resolve } from "node:path";
+import { basename, dirname, join, resolve } from "node:path";
 import { after, before } from "node:test";
 import { io } from "socket.io-client";
 
 export const ROOT = resolve(import.meta.dirname, "../..");
 export const LAUNCHER = process.env.SOCKETHUB_LAUNCHER ?? join(ROOT, "host/launcher/target/sockethub/sockethub-launcher.jar");
 export const TESTCHAT = process.env.SOCKETHUB_TESTCHAT ?? join(ROOT, "e2e/chat-platform/target/sockethub-platform-testchat-1.0.0-SNAPSHOT.jar");
+export const DROPTEST = process.env.SOCKETHUB_DROPTEST ?? join(ROOT, "e2e/drop-platform/target/sockethub-platform-droptest-1.0.0-SNAPSHOT.jar");
 export const JAVA = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin/java") : "java";
 export const AS2 = "https://www.w3.org/ns/activitystreams";
 export const SH = "https://sockethub.org/ns/context/v1.jsonld";
@@ -42,8 +43,8 @@ function waitForLine(child, pattern, timeoutMs, what) {
 }
 
 /** A Redis for one test file: REDIS_URL if given, else Debian's redis-server on a free port. */
-export async function startRedis() {
-  if (process.env.REDIS_URL) return { url: process.env.REDIS_URL, stop: async () => {} };
+export async function startRedis({ own = false } = {}) {
+  if (process.env.REDIS_URL && !own) return { url: process.env.REDIS_URL, stop: async () => {} };
   const port = await freePort();
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
     "--protected-mode", "yes"], { stdio: ["ignore", "pipe", "pipe"] });
@@ -64,7 +65,7 @@ async function stopProcess(child, signal = "SIGTERM") {
  * Starts the host with a config file of its own. Returns its url, the log seen so far (a
  * function), and stop().
  */
-export async function startHost({ redisUrl, config = {}, args = [], deploy = [] } = {}) {
+export async function startHost({ redisUrl, config = {}, args = [], deploy = [], stdin = false } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "sockethub-e2e-"));
   const configFile = join(dir, "sockethub.config.json");
@@ -72,22 +73,38 @@ export async function startHost({ redisUrl, config = {}, args = [], deploy = [] 
   mkdirSync(join(dir, "deploy"));
   for (const jar of deploy) copyFileSync(jar, join(dir, "deploy", basename(jar)));
   const child = spawn(JAVA, ["-jar", LAUNCHER, "--port", String(port), "--config", configFile,
-    "--redis.url", redisUrl, "--deploy", join(dir, "deploy"), ...args], { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    "--redis.url", redisUrl, "--deploy", join(dir, "deploy"), ...args], { cwd: dir, stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.on("data", (c) => { log += c; });
   child.stderr.on("data", (c) => { log += c; });
   const started = Date.now();
   await waitForLine(child, /sockethub listening on ws:\/\/127\.0\.0\.1:(\d+)/, 120_000, "host");
   const listeningMs = Date.now() - started;
-  if (deploy.length) await waitFor(() => (log.match(/platform \S+ \S+ registered/g) ?? []).length > deploy.length, 60_000, "deployed platforms");
+  // every platform of the layout and of deploy/ registered, and every worker JVM started at boot
+  // ready (persistent platforms isolated per instance start none): tests then time their own work,
+  // not the start-up of workers (several JVMs booting at once on a busy 2-core machine take seconds)
+  const platforms = readdirSync(join(dirname(LAUNCHER), "platforms")).filter((n) => n.endsWith(".jar")).length + deploy.length;
+  try {
+    await waitFor(() => (log.match(/platform \S+ \S+ registered/g) ?? []).length >= platforms, 60_000, "registered platforms");
+    await waitFor(() => {
+      const started = [...log.matchAll(/worker for (\S+) started/g)].map((m) => m[1]);
+      return started.length > 0 && started.every((p) => log.includes(`worker for ${p} ready`));
+    }, 120_000, "platform workers ready");
+  } catch (e) {
+    await stopProcess(child);
+    throw new Error(`${e.message}; host log:\n${log.slice(-4000)}`);
+  }
   return {
-    url: `http://127.0.0.1:${port}`, port, pid: child.pid, child, listeningMs,
+    url: `http://127.0.0.1:${port}`, port, pid: child.pid, child, listeningMs, readyMs: Date.now() - started, deployDir: join(dir, "deploy"),
     log: () => log,
     /** Resolves with the pid of the platform's worker once the log announces it (after `from` chars of log). */
     workerPid: (platform, from = 0) => waitFor(() => {
       const all = [...log.slice(from).matchAll(new RegExp(`worker for ${platform} started \\(pid (\\d+)\\)`, "g"))];
       return all.length ? Number(all[all.length - 1][1]) : null;
     }, 60_000, `worker pid for ${platform}`),
+    deployDir: join(dir, "deploy"),
+    /** Writes a line to the host's stdin (with `stdin: true`, e.g. a console command). */
+    type: (line) => child.stdin.write(line + "\n"),
     stop: () => stopProcess(child),
   };
 }

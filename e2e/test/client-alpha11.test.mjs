@@ -4,10 +4,11 @@ import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { io } from "socket.io-client";
 import SockethubClient from "@sockethub/client";
-import { contextFor, serverForTests } from "../lib/harness.mjs";
+import { TESTCHAT, contextFor, next, serverForTests, waitFor } from "../lib/harness.mjs";
+import { creds, say, verb } from "../lib/testchat.mjs";
 
 let sc;
-const server = serverForTests();
+const server = serverForTests({ deploy: [TESTCHAT] });
 before(async () => {
   await server.ready;
   sc = new SockethubClient(io(server.host.url, { path: "/sockethub", transports: ["websocket"], forceNew: true, reconnection: false }));
@@ -46,4 +47,42 @@ describe("@sockethub/client 5.0.0-alpha.11", () => {
     const answer = await send("message", { "@context": contextFor("dummy"), type: "echo", actor: "nobody@example.org" });
     assert.equal(answer.error, "[dummy] /actor: must match exactly one schema in oneOf: person, room, service, feed, website");
   });
+});
+
+describe("@sockethub/client 5.0.0-alpha.11 reconnecting", () => {
+  /**
+   * The SDK remembers credentials and connect per actor and replays them, without acks, on every
+   * socket.io reconnect (spec §1.10); the new socket must find the actor's instance again.
+   */
+  for (const [what, secret] of [["password-bearing", { password: "pw" }], ["anonymous", { nick: "x" }]]) {
+    it(`replays ${what} credentials and connect after a dropped transport, and the chat goes on`, async () => {
+      const actor = `replay-${what}`;
+      const client = new SockethubClient(io(server.host.url, { path: "/sockethub", transports: ["websocket"], forceNew: true,
+        reconnectionDelay: 100, reconnectionDelayMax: 200 }));
+      client.debug = false;
+      const emit = (event, payload) => new Promise((ok) => client.socket.emit(event, payload, ok));
+      try {
+        await new Promise((ok) => client.socket.once("connect", ok));
+        assert.equal((await emit("credentials", creds(actor, secret))).error, undefined);
+        assert.equal((await emit("message", verb("connect", actor))).error, undefined);
+        const firstId = client.socket.id;
+
+        client._socket.io.engine.close(); // the network drops; socket.io reconnects by itself
+        await waitFor(() => client.socket.connected && client.socket.id !== firstId || null, 10_000, "reconnect");
+        // the replayed connect has no ack: wait until the instance answers this socket
+        let answer;
+        for (const deadline = Date.now() + 10_000; Date.now() < deadline;) {
+          answer = await emit("message", say(actor, "after the drop"));
+          if (answer.error === undefined) break;
+          await new Promise((r) => setTimeout(r, 100));
+        }
+        assert.equal(answer.error, undefined, `send after reconnect: ${JSON.stringify(answer)}`);
+        const heard = next(client._socket, "message", (m) => m.object?.content === "heard: again");
+        assert.equal((await emit("message", say(actor, "again"))).error, undefined);
+        await heard;
+      } finally {
+        client.socket.disconnect();
+      }
+    });
+  }
 });

@@ -3,13 +3,8 @@
 // janitor's grace, credential failures, actor renames, and workers dying with jobs in flight.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { TESTCHAT, connect, contextFor, next, request, serverForTests } from "../lib/harness.mjs";
-
-const CHAT = contextFor("testchat");
-const person = (id) => ({ id, type: "person" });
-const creds = (actor, object) => ({ "@context": CHAT, type: "credentials", actor: person(actor), object: { type: "credentials", ...object } });
-const verb = (type, actor, extra = {}) => ({ "@context": CHAT, type, actor: person(actor), ...extra });
-const say = (actor, content) => verb("send", actor, { target: { id: "#room", type: "room" }, object: { type: "message", content } });
+import { TESTCHAT, connect, next, request, serverForTests } from "../lib/harness.mjs";
+import { CHAT, creds, person, say, verb } from "../lib/testchat.mjs";
 const silence = (socket, event, ms) => new Promise((ok, fail) => {
   const on = (payload) => fail(new Error(`unexpected ${event}: ${JSON.stringify(payload)}`));
   socket.on(event, on);

@@ -2,7 +2,7 @@
 // it loses no accepted job (each gets exactly one ack) and the next job runs on a new worker.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connect, contextFor, echo, next, request, serverForTests, startHost } from "../lib/harness.mjs";
+import { connect, contextFor, echo, next, request, serverForTests, startHost, waitFor } from "../lib/harness.mjs";
 
 let socket;
 const server = serverForTests({
@@ -55,6 +55,8 @@ describe("the dummy worker", () => {
     const pid = await server.host.workerPid("dummy");
     assert.notEqual(pid, server.host.pid);
     process.kill(pid, "SIGKILL");
+    // the signal is asynchronous: wait until the process is gone, so the next echo cannot reach it
+    await waitFor(() => { try { process.kill(pid, 0); return false; } catch { return true; } }, 10_000, `pid ${pid} gone`);
     const answer = await request(socket, "message", echo("after kill"), 30_000);
     assert.equal(answer.object.content, "after kill");
     assert.notEqual(await server.host.workerPid("dummy", mark), pid);

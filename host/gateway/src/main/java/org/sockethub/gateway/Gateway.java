@@ -23,6 +23,8 @@ import org.sockethub.gateway.transport.ClientEvents;
 import org.sockethub.gateway.transport.ClientSocket;
 import org.sockethub.gateway.validation.ActivitySchemas;
 import org.sockethub.gateway.workers.JobRouter;
+import org.sockethub.gateway.workers.Lane;
+import org.sockethub.gateway.workers.WorkerSupervisor;
 import org.sockethub.jobs.CredentialsHash;
 import org.sockethub.jobs.JobEvent;
 import org.sockethub.jobs.JobRequest;
@@ -49,7 +51,38 @@ public final class Gateway implements ClientEvents {
     private final Map<String, Set<String>> statelessUsers = new ConcurrentHashMap<>();
     private final InstanceRegistry instances;
 
-    private record Client(ClientSocket socket, Session session, RateLimiter limiter) {
+    private record Client(ClientSocket socket, Session session, RateLimiter limiter, long connectedAt) {
+        Client(ClientSocket socket, Session session, RateLimiter limiter) {
+            this(socket, session, limiter, System.currentTimeMillis());
+        }
+    }
+
+    /**
+     * What an operator sees of a session.
+     *
+     * @param id          the session (socket) id
+     * @param address     the client address
+     * @param http        whether it is an HTTP actions request
+     * @param connectedAt when it connected (epoch ms)
+     * @param instances   the handles of the persistent instances it is attached to
+     */
+    public record SessionView(String id, String address, boolean http, long connectedAt, List<String> instances) {
+    }
+
+    /** @return every connected session */
+    public List<SessionView> sessions() {
+        List<SessionView> views = new java.util.ArrayList<>();
+        for (Client c : clients.values()) {
+            List<String> attached = instances.all().stream().filter(i -> i.sessions().contains(c.session().id()))
+                    .map(PersistentInstance::handle).toList();
+            views.add(new SessionView(c.session().id(), c.session().address(), c.limiter() == null, c.connectedAt(), attached));
+        }
+        return views;
+    }
+
+    /** @return every persistent instance */
+    public java.util.Collection<PersistentInstance> instances() {
+        return instances.all();
     }
 
     /**
@@ -67,12 +100,17 @@ public final class Gateway implements ClientEvents {
     static final String TOO_MANY_CONNECTIONS = "too many concurrent connections from this address";
 
     /**
-     * @param registry the platforms
-     * @param router   where jobs go
+     * @param registry    the platforms
+     * @param router      where jobs go
+     * @param workers     which worker serves an instance
+     * @param credentials the sessions' credentials
+     * @param instances   the persistent instances
+     * @param limits      the limits to enforce
      */
-    public Gateway(PlatformRegistry registry, JobRouter router, CredentialStore credentials, InstanceRegistry instances,
-                   Limits limits) {
+    public Gateway(PlatformRegistry registry, JobRouter router, WorkerSupervisor workers, CredentialStore credentials,
+                   InstanceRegistry instances, Limits limits) {
         this.registry = registry;
+        this.workers = workers;
         this.credentials = credentials;
         this.instances = instances;
         this.pipeline = new Pipeline(registry::snapshot);
@@ -81,6 +119,7 @@ public final class Gateway implements ClientEvents {
     }
 
     private final Limits limits;
+    private final WorkerSupervisor workers;
     private final CredentialStore credentials;
     /** Open sockets per client address, for the per-address cap. */
     private final Map<String, Integer> perAddress = new ConcurrentHashMap<>();
@@ -96,6 +135,17 @@ public final class Gateway implements ClientEvents {
             return;
         }
         clients.put(socket.id(), new Client(socket, new Session(socket.id(), address), new RateLimiter(limits.rate())));
+    }
+
+    /**
+     * Opens the session of one HTTP actions request (spec §6.6): a session like a socket's, with
+     * its own secret and credentials, outside the per-socket rate limit and the per-address socket
+     * cap (the HTTP rate limit applies instead). It ends with {@link #disconnected}.
+     *
+     * @param socket the request as a client: its address is the one the HTTP layer settled on
+     */
+    public void httpSessionOpened(ClientSocket socket) {
+        clients.put(socket.id(), new Client(socket, new Session(socket.id(), socket.remoteAddress()), null));
     }
 
     /**
@@ -131,7 +181,9 @@ public final class Gateway implements ClientEvents {
         Client client = clients.remove(socket.id());
         if (client != null) {
             credentials.delete(client.session());
-            perAddress.computeIfPresent(client.session().address(), (a, n) -> n <= 1 ? null : n - 1);
+            if (client.limiter() != null) {
+                perAddress.computeIfPresent(client.session().address(), (a, n) -> n <= 1 ? null : n - 1);
+            }
             client.session().close();
             statelessUsers.values().forEach(s -> s.remove(socket.id()));
         }
@@ -148,7 +200,7 @@ public final class Gateway implements ClientEvents {
         if (client == null) {
             return;
         }
-        switch (client.limiter().onEvent(System.currentTimeMillis())) {
+        switch (client.limiter() == null ? RateLimiter.Verdict.PASS : client.limiter().onEvent(System.currentTimeMillis())) {
             case PASS -> { }
             case BLOCK -> {
                 socket.emit("error", serverError(RATE_LIMITED));
@@ -261,7 +313,7 @@ public final class Gateway implements ClientEvents {
                     return;
                 }
                 JobRequest job = JobRequest.of(router.nextJobId(platform.id()), session.id(), platform.id(), activity, creds);
-                router.submit(platform.id(), job).thenAccept(answer -> reply(ack, answerFor(answer, activity, platform.id())));
+                router.submit(Lane.of(platform.id()), job).thenAccept(answer -> reply(ack, answerFor(answer, activity, platform.id())));
             });
             return;
         }
@@ -281,9 +333,11 @@ public final class Gateway implements ClientEvents {
                 return CompletableFuture.completedFuture(null);
             }
             instance.jobStarted();
+            Lane lane = workers.laneFor(platform.id(), instance.handle());
+            workers.ensure(lane);
             JobRequest job = JobRequest.of(router.nextJobId(platform.id()), session.id(), instance.handle(), activity,
                     credentialed ? creds : null);
-            JobRouter.Submission submission = router.enqueue(platform.id(), job);
+            JobRouter.Submission submission = router.enqueue(lane, job);
             submission.answer().whenComplete((answer, failure) -> {
                 instance.jobEnded();
                 ObjectNode payload = answerFor(answer, activity, platform.id());
@@ -292,7 +346,12 @@ public final class Gateway implements ClientEvents {
                 afterPersistentJob(instance, session.id(), answer, credentialed, creds);
             });
             return submission.queued();
-        }).thenCompose(queued -> queued));
+        }).thenCompose(queued -> queued).exceptionally(bug -> {
+            // nothing may leave a job without its ack
+            LOG.error("job for {} failed in the gateway", platform.id(), bug);
+            reply(ack, errorAnswer(activity, platform.id(), "job failed for unknown reason"));
+            return null;
+        }));
     }
 
     /** The session's stored credentials for (platform, actor), once a write under way is over. */
@@ -341,16 +400,20 @@ public final class Gateway implements ClientEvents {
 
     private void shutDown(PersistentInstance instance) {
         instances.remove(instance);
-        router.control(instance.platformId(), JobRequest.cleanup(router.nextJobId(instance.platformId()),
-                instance.handle(), instance.actorId()));
+        cleanUp(instance);
+    }
+
+    /** Tells the worker to end an instance's connection; an instance's own worker then stops. */
+    private void cleanUp(PersistentInstance instance) {
+        Lane lane = workers.laneFor(instance.platformId(), instance.handle());
+        router.control(lane, JobRequest.cleanup(router.nextJobId(instance.platformId()), instance.handle(),
+                instance.actorId()));
+        workers.retire(lane);
     }
 
     /** One janitor pass: instances idle for a whole cycle are shut down (spec §3.9). */
     public void sweep() {
-        for (PersistentInstance reaped : instances.sweep(this::isConnected)) {
-            router.control(reaped.platformId(), JobRequest.cleanup(router.nextJobId(reaped.platformId()),
-                    reaped.handle(), reaped.actorId()));
-        }
+        instances.sweep(this::isConnected).forEach(this::cleanUp);
     }
 
     private boolean isConnected(String sessionId) {
@@ -392,6 +455,25 @@ public final class Gateway implements ClientEvents {
     private static void reply(Consumer<JsonNode> ack, JsonNode payload) {
         if (ack != null) {
             ack.accept(payload);
+        }
+    }
+
+    /**
+     * A worker died: a platform's worker takes all of the platform's instances with it
+     * ({@link #platformStopped}); an instance's own worker only that instance.
+     *
+     * @param lane  the dead worker's lane
+     * @param error what happened
+     */
+    public void workerDied(Lane lane, String error) {
+        if (!lane.isolated()) {
+            platformStopped(lane.platformId(), error);
+            return;
+        }
+        PersistentInstance instance = instances.get(lane.name().substring(lane.platformId().length() + 1));
+        if (instance != null) {
+            instances.remove(instance);
+            deliver(instance.sessions(), fatalNotice(lane.platformId(), instance.actorId(), error));
         }
     }
 

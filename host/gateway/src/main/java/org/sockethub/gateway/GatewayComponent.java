@@ -27,8 +27,15 @@ import org.sockethub.api.Platform;
 import org.sockethub.api.PlatformDescriptor;
 import org.sockethub.gateway.credentials.CredentialStore;
 import org.sockethub.gateway.instances.InstanceRegistry;
+import org.sockethub.gateway.ops.Commands;
+import org.sockethub.gateway.ops.Metrics;
+import org.sockethub.gateway.ops.OpsServlet;
 import org.sockethub.gateway.pipeline.PlatformRegistry;
 import org.sockethub.gateway.transport.SocketIoTransport;
+import org.sockethub.gateway.http.ExamplesServlet;
+import org.sockethub.gateway.http.HttpActionsServlet;
+import org.sockethub.gateway.http.HttpActionsSettings;
+import org.sockethub.gateway.http.StaticScriptsServlet;
 import org.sockethub.gateway.workers.JobRouter;
 import org.sockethub.gateway.workers.WorkerSettings;
 import org.sockethub.gateway.workers.WorkerSupervisor;
@@ -59,11 +66,27 @@ public class GatewayComponent {
     private JobRouter router;
     private WorkerSupervisor supervisor;
     private PlatformRegistry registry;
-    private Gateway gateway;
+    private volatile Gateway gateway;
     private SocketIoTransport transport;
     private GatewayConfig config;
+    private final Metrics metrics = new Metrics();
     private boolean active;
     private org.osgi.framework.ServiceRegistration<?> status;
+    private org.osgi.framework.ServiceRegistration<?> commands;
+
+    /** The launcher's error reporter (Sentry), when one is configured; JDK types only. */
+    @Reference(service = java.util.function.Consumer.class, target = "(sockethub.errors=report)",
+            cardinality = ReferenceCardinality.OPTIONAL, policy = ReferencePolicy.DYNAMIC, policyOption = ReferencePolicyOption.GREEDY)
+    private volatile java.util.function.Consumer<Map<String, Object>> reporter;
+
+    private void report(String message, Map<String, String> tags) {
+        java.util.function.Consumer<Map<String, Object>> r = reporter;
+        if (r != null) {
+            r.accept(Map.of("message", message, "tags", tags));
+        }
+    }
+    /** Karaf and other non-file installs: bundle copies a worker can load (issue 7). */
+    private final org.sockethub.gateway.workers.PlatformJars platformJars = new org.sockethub.gateway.workers.PlatformJars();
 
     @Activate
     void activate(BundleContext context) throws Exception {
@@ -105,21 +128,50 @@ public class GatewayComponent {
         redis = RedisClients.connect(config.redisUrl(), 24, "sockethub-gateway-" + nodeId);
         registry = new PlatformRegistry(versionOf(context.getBundle().getVersion()));
         router = new JobRouter(redis, nodeId, new JobCodec(new JobCipher(key)), config.jobTimeoutMs(), timers,
-                event -> gateway.pushed(event));
-        gateway = new Gateway(registry, router, new CredentialStore(redis, nodeId, config.credentialsTtlMs()),
-                new InstanceRegistry(config.maxPlatformInstances()), new Gateway.Limits(config.rateLimits(), config.maxConnectionsPerIp(),
-                "proxy".equals(config.reconnectIpSource()) ? config.proxyHeader() : null));
+                event -> gateway.pushed(event), metrics);
         supervisor = new WorkerSupervisor(new WorkerSettings(workerCommand(context), config.workerMaxHeapMb(),
                 config.workerRestartBackoffMs(), config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(),
-                config.jobTimeoutMs(), config.redisUrl(), nodeId, key), router, timers, gateway::platformStopped);
+                config.jobTimeoutMs(), config.redisUrl(), nodeId, key, config.sentry()), router, timers,
+                (lane, error) -> {
+                    report("worker for " + lane.name() + " died: " + error, Map.of("platform", lane.platformId()));
+                    gateway.workerDied(lane, error);
+                }, metrics);
+        gateway = new Gateway(registry, router, supervisor, new CredentialStore(redis, nodeId, config.credentialsTtlMs(), metrics),
+                new InstanceRegistry(config.maxPlatformInstances()), new Gateway.Limits(config.rateLimits(), config.maxConnectionsPerIp(),
+                "proxy".equals(config.reconnectIpSource()) ? config.proxyHeader() : null));
         long sweep = config.janitorIntervalMs();
         timers.scheduleWithFixedDelay(gateway::sweep, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
         synchronized (this) {
             active = true;
             platforms.forEach(this::register);
         }
+        Map<String, jakarta.servlet.http.HttpServlet> servlets = new java.util.LinkedHashMap<>();
+        StaticScriptsServlet scripts = new StaticScriptsServlet();
+        StaticScriptsServlet.SCRIPTS.keySet().forEach(path -> servlets.put(path, scripts));
+        OpsServlet ops = new OpsServlet(redis, supervisor, metrics, Map.of(
+                "sockethub_connections", Metrics.Gauge.of("Connected sessions (sockets and HTTP actions requests).", gateway::connections),
+                "sockethub_instances", Metrics.Gauge.of("Persistent platform instances.", () -> gateway.instances().size()),
+                "sockethub_jobs_in_flight", Metrics.Gauge.of("Jobs sent and not yet answered.", router::inFlight),
+                "sockethub_workers_up", new Metrics.Gauge("Worker JVMs running, by platform.", this::workersUp)));
+        servlets.put("/health", ops);
+        servlets.put("/metrics", ops);
+        if (config.examples()) {
+            servlets.put("/examples", new ExamplesServlet());
+            servlets.put("/examples/*", servlets.get("/examples"));
+            LOG.info("examples at /examples/");
+        }
+        if (config.httpActionsEnabled()) {
+            HttpActionsSettings http = config.httpActions();
+            HttpActionsServlet actions = new HttpActionsServlet(gateway, redis, http, config.trustProxy());
+            servlets.put(http.path(), actions);
+            servlets.put(http.path() + "/*", actions);
+            LOG.info("HTTP actions at {}{}", http.path(), http.token().isEmpty() ? "" : " (bearer token required)");
+        }
+        commands = context.registerService(Commands.class, new Commands(context, registry, supervisor, router, gateway,
+                deployDir(context)), new java.util.Hashtable<>(Map.of("osgi.command.scope", "sockethub",
+                "osgi.command.function", Commands.FUNCTIONS)));
         transport = new SocketIoTransport(new SocketIoTransport.Settings(config.host(), config.port(), config.path(),
-                config.maxPayloadBytes(), config.corsOrigin()), gateway);
+                config.maxPayloadBytes(), config.corsOrigin()), gateway, servlets);
     }
 
     @Deactivate
@@ -134,6 +186,14 @@ public class GatewayComponent {
                 // the bundle is stopping
             }
             status = null;
+        }
+        if (commands != null) {
+            try {
+                commands.unregister();
+            } catch (IllegalStateException alreadyGone) {
+                // the bundle is stopping
+            }
+            commands = null;
         }
         if (transport != null) {
             transport.close();
@@ -150,6 +210,7 @@ public class GatewayComponent {
         if (timers != null) {
             timers.shutdownNow();
         }
+        platformJars.close();
     }
 
     @Reference(service = Platform.class, cardinality = ReferenceCardinality.MULTIPLE, policy = ReferencePolicy.DYNAMIC,
@@ -174,7 +235,8 @@ public class GatewayComponent {
         }
         PlatformRegistry.Entry current = registry.snapshot().platform(descriptor.id());
         if (current != null && current.location().equals(reference.getBundle().getLocation())) {
-            String error = "Error: platform " + descriptor.id() + " was removed";
+            String error = "Error: platform " + descriptor.id() + " was "
+                    + (org.sockethub.gateway.workers.PlatformJars.fileStillThere(reference.getBundle()) ? "replaced" : "removed");
             registry.remove(descriptor.id());
             supervisor.stop(descriptor.id());
             router.failAll(descriptor.id(), error);
@@ -203,7 +265,11 @@ public class GatewayComponent {
         ObjectNode merged = descriptor.config();
         merged.setAll(config.packageConfig(descriptor.id()));
         int concurrency = descriptor.persist() ? 1 : Math.max(1, merged.path("concurrency").asInt(10));
-        supervisor.start(descriptor.id(), location, merged, concurrency);
+        if (replacing) {
+            // as on removal: what the old worker holds is answered now; jobs it takes while stopping go to the new one
+            router.failAll(descriptor.id(), "Error: platform " + descriptor.id() + " was replaced");
+        }
+        supervisor.start(descriptor.id(), platformJars.locationFor(descriptor.id(), reference.getBundle()), merged, concurrency, descriptor.persist() && config.isolatedInstances());
         if (replacing) {
             // the old worker and the connections it held are gone
             gateway.platformStopped(descriptor.id(), "Error: platform " + descriptor.id() + " was replaced");
@@ -212,15 +278,25 @@ public class GatewayComponent {
                 bundle, registry.snapshot().fingerprint());
     }
 
-    private static List<String> workerCommand(BundleContext context) throws Exception {
-        String property = context.getProperty("sockethub.worker.command");
-        List<String> command = new ArrayList<>();
-        if (property != null) {
-            for (JsonNode part : JSON.readTree(property)) {
-                command.add(part.asText());
-            }
+    private Map<String, Number> workersUp() {
+        Map<String, Number> up = new java.util.TreeMap<>();
+        for (WorkerSupervisor.State s : supervisor.states()) {
+            up.merge(Metrics.label("platform", s.platformId()), s.alive() ? 1 : 0, (a, b) -> a.intValue() + b.intValue());
         }
-        return command;
+        return up;
+    }
+
+    /** The drop-in folder: the host's FileInstall folder, or Karaf's {@code deploy/}. */
+    private static java.nio.file.Path deployDir(BundleContext context) {
+        String dir = context.getProperty("felix.fileinstall.dir");
+        if (dir == null && context.getProperty("karaf.base") != null) {
+            dir = context.getProperty("karaf.base") + "/deploy";
+        }
+        return java.nio.file.Path.of(dir == null ? "deploy" : dir);
+    }
+
+    private static List<String> workerCommand(BundleContext context) {
+        return org.sockethub.gateway.workers.WorkerCommand.from(context::getProperty);
     }
 
     private static String versionOf(Version v) {

@@ -47,6 +47,46 @@ public record GatewayConfig(JsonNode root) {
         return root.path("limits").path("maxPlatformInstances").asInt(100);
     }
 
+    /** @return the {@code sentry} settings (a copy; empty when absent) */
+    public ObjectNode sentry() {
+        return root.path("sentry") instanceof ObjectNode o ? o.deepCopy() : com.fasterxml.jackson.databind.node.JsonNodeFactory.instance.objectNode();
+    }
+
+    /** @return {@code examples}: serve the examples pages */
+    public boolean examples() {
+        return root.path("examples").asBoolean(false);
+    }
+
+    /** @return {@code httpActions.enabled} */
+    public boolean httpActionsEnabled() {
+        return root.path("httpActions").path("enabled").asBoolean(false);
+    }
+
+    /** @return the {@code httpActions.*} settings */
+    public org.sockethub.gateway.http.HttpActionsSettings httpActions() {
+        JsonNode h = root.path("httpActions");
+        JsonNode rate = root.path("rateLimiter");
+        return new org.sockethub.gateway.http.HttpActionsSettings(h.path("path").asText("/sockethub-http"),
+                h.path("requireRequestId").asBoolean(true), h.path("maxMessagesPerRequest").asInt(20),
+                h.path("maxPayloadBytes").asLong(262_144), h.path("idempotencyTtlMs").asLong(300_000),
+                h.path("requestTimeoutMs").asLong(30_000), h.path("idleTimeoutMs").asLong(15_000), h.path("token").asText(""),
+                rate.path("windowMs").asLong(1000), rate.path("maxRequests").asInt(100), corsOrigin());
+    }
+
+    /**
+     * @return how to find an HTTP client's address ({@code sockethub.trustProxy}; one hop is trusted
+     *         when it is false while {@code credentialCheck} reads {@code x-forwarded-for})
+     */
+    public org.sockethub.gateway.http.TrustProxy trustProxy() {
+        boolean auto = "proxy".equals(reconnectIpSource()) && "x-forwarded-for".equalsIgnoreCase(proxyHeader());
+        return org.sockethub.gateway.http.TrustProxy.of(root.path("sockethub").get("trustProxy"), auto);
+    }
+
+    /** @return whether each persistent instance gets a worker JVM of its own ({@code workers.isolation: per-instance}) */
+    public boolean isolatedInstances() {
+        return "per-instance".equals(root.path("workers").path("isolation").asText("per-platform"));
+    }
+
     /** @return how often the janitor looks for idle persistent instances (spec §3.9: 15 s) */
     public long janitorIntervalMs() {
         return root.path("janitor").path("intervalMs").asLong(15_000);

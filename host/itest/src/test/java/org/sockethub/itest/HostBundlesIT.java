@@ -45,7 +45,7 @@ public class HostBundlesIT {
     private BundleContext context;
 
     @Inject
-    @Filter(timeout = 30_000)
+    @Filter(value = "(component.name=org.sockethub.platform.dummy.DummyPlatform)", timeout = 30_000)
     private Platform platform;
 
     @Configuration

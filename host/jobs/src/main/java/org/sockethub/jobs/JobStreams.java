@@ -19,12 +19,12 @@ public final class JobStreams {
     }
 
     /**
-     * @param nodeId     the gateway node
-     * @param platformId the platform
-     * @return {@code sockethub:{<node>}:jobs:<platform>}
+     * @param nodeId the gateway node
+     * @param lane   a platform id, or {@code <platform>/<instance>} for an isolated instance
+     * @return {@code sockethub:{<node>}:jobs:<lane>}
      */
-    public static String jobs(String nodeId, String platformId) {
-        return "sockethub:{" + nodeId + "}:jobs:" + platformId;
+    public static String jobs(String nodeId, String lane) {
+        return "sockethub:{" + nodeId + "}:jobs:" + lane;
     }
 
     /**

@@ -10,6 +10,8 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param redisUrl          where the streams are
  * @param nodeId            the gateway node
  * @param platformId        the platform this worker runs
+ * @param lane              the jobs stream it reads ({@link JobStreams#jobs}): the platform id, or
+ *                          {@code <platform>/<instance>} for a worker of its own per instance
  * @param bundle            the platform bundle's location (a {@code file:} URL)
  * @param config            the platform's merged configuration
  * @param consumer          this worker's consumer name in the jobs group
@@ -17,8 +19,9 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
  * @param heartbeatMs       how often to write a heartbeat line to stdout
  * @param jobTimeoutMs      after this long a job is given up (the gateway has already answered it)
  * @param cacheDir          an empty folder for the worker's Felix cache, owned (and deleted) by the gateway
+ * @param sentry            the {@code sentry} settings (error reporting is on when its {@code dsn} is set)
  */
-public record WorkerStart(String key, String redisUrl, String nodeId, String platformId, String bundle,
+public record WorkerStart(String key, String redisUrl, String nodeId, String platformId, String lane, String bundle,
                           ObjectNode config, String consumer, int concurrency, long heartbeatMs, long jobTimeoutMs,
-                          String cacheDir) {
+                          String cacheDir, ObjectNode sentry) {
 }

@@ -17,7 +17,7 @@ import java.util.Map;
 record Cli(Map<String, String> values, List<String> switches) {
 
     private static final List<String> VALUED = List.of("port", "host", "config", "redis.url", "cors.origin", "sentry.dsn", "deploy");
-    private static final List<String> SWITCHES = List.of("examples", "info", "version", "help");
+    private static final List<String> SWITCHES = List.of("examples", "console", "info", "sentry-test", "version", "help");
     /** Flags whose value is optional. */
     private static final List<String> OPTIONAL = List.of("write-config");
 
@@ -30,9 +30,11 @@ record Cli(Map<String, String> values, List<String> switches) {
               --redis.url <url>     Redis to use (env REDIS_URL); without one, 127.0.0.1:6379 if it answers,
                                     else an embedded Redis
               --cors.origin <list>  allowed origins (env SOCKETHUB_CORS_ORIGIN; default *)
-              --sentry.dsn <dsn>    Sentry DSN (env SENTRY_DSN)
+              --sentry.dsn <dsn>    report errors to Sentry (env SENTRY_DSN; off by default)
+              --sentry-test         send a test event to the configured Sentry, then exit
               --deploy <dir>        drop-in folder for platform JARs (default ./deploy)
               --examples            serve the examples page at /examples
+              --console             open the Gogo shell on this terminal (sockethub:platforms, ...)
               --info                print what would run, then exit
               --write-config [file] write every setting with its default to file (default
                                     ./sockethub.config.json; - for stdout), then exit

@@ -105,6 +105,23 @@ final class Configuration {
         setInt(config, "platformHeartbeat", "timeoutMs", env.get("SOCKETHUB_PLATFORM_HEARTBEAT_TIMEOUT_MS"),
                 "SOCKETHUB_PLATFORM_HEARTBEAT_TIMEOUT_MS");
         setText(config, "logging", "level", env.get("LOG_LEVEL"));
+        setBool(config, "httpActions", "enabled", env.get("SOCKETHUB_HTTP_ACTIONS_ENABLED"), "SOCKETHUB_HTTP_ACTIONS_ENABLED");
+        setText(config, "httpActions", "path", env.get("SOCKETHUB_HTTP_ACTIONS_PATH"));
+        setBool(config, "httpActions", "requireRequestId", env.get("SOCKETHUB_HTTP_ACTIONS_REQUIRE_REQUEST_ID"),
+                "SOCKETHUB_HTTP_ACTIONS_REQUIRE_REQUEST_ID");
+        for (String[] key : new String[][] {{"maxMessagesPerRequest", "MAX_MESSAGES_PER_REQUEST"}, {"maxPayloadBytes", "MAX_PAYLOAD_BYTES"},
+                {"idempotencyTtlMs", "IDEMPOTENCY_TTL_MS"}, {"requestTimeoutMs", "REQUEST_TIMEOUT_MS"}, {"idleTimeoutMs", "IDLE_TIMEOUT_MS"}}) {
+            String name = "SOCKETHUB_HTTP_ACTIONS_" + key[1];
+            setInt(config, "httpActions", key[0], env.get(name), name);
+        }
+        setText(config, "httpActions", "token", env.get("SOCKETHUB_HTTP_ACTIONS_TOKEN"));
+        setText(config, "sentry", "dsn", env.get("SENTRY_DSN"));
+        setText(config, "sentry", "environment", env.get("SENTRY_ENVIRONMENT"));
+        setText(config, "sentry", "release", env.get("SENTRY_RELEASE"));
+        String trustProxy = nonEmpty(env.get("SOCKETHUB_TRUST_PROXY"));
+        if (trustProxy != null) { // "true"/"false" and numbers are read as such by the gateway
+            config.withObjectProperty("sockethub").put("trustProxy", trustProxy);
+        }
         String debug = env.get("DEBUG");
         if (debug != null && java.util.Arrays.stream(debug.split("[,\\s]+")).anyMatch(d -> d.startsWith("sockethub") || d.equals("*"))) {
             config.withObjectProperty("logging").put("level", "debug"); // the server README's DEBUG=sockethub*
@@ -128,6 +145,7 @@ final class Configuration {
             config.withObjectProperty("sockethub").withObjectProperty("cors").put("origin", cli.value("cors.origin"));
         }
         setText(config, "deploy", "dir", cli.value("deploy"));
+        setText(config, "sentry", "dsn", cli.value("sentry.dsn"));
         if (cli.has("examples")) {
             config.put("examples", true);
         }
@@ -151,6 +169,17 @@ final class Configuration {
         } catch (NumberFormatException e) {
             throw new ConfigException(name + " must be an integer, got \"" + value + "\"");
         }
+    }
+
+    private static void setBool(ObjectNode config, String section, String key, String value, String name) throws ConfigException {
+        String v = nonEmpty(value) == null ? null : value.trim().toLowerCase(java.util.Locale.ROOT);
+        if (v == null) {
+            return;
+        }
+        if (!v.equals("true") && !v.equals("false")) {
+            throw new ConfigException(name + " must be true or false, got \"" + value + "\"");
+        }
+        config.withObjectProperty(section).put(key, v.equals("true"));
     }
 
     private static String nonEmpty(String s) {

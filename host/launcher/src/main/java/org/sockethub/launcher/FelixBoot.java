@@ -78,11 +78,37 @@ final class FelixBoot {
         }
     }
 
-    /** A fresh, private Felix cache folder, removed at exit. */
-    static Path cacheDir(String name) throws IOException {
-        Path dir = Files.createTempDirectory(name);
+    /** Cache folders of this host and its workers: {@code sockethub-felix|worker-<host pid>-…}. */
+    private static final java.util.regex.Pattern CACHE = java.util.regex.Pattern.compile("sockethub-(?:felix|worker)-(\\d+)-.*");
+
+    /**
+     * A fresh, private Felix cache folder for the host, removed at exit. Folders that hosts killed
+     * with SIGKILL left behind (theirs and their workers') are swept first.
+     */
+    static Path hostCacheDir() throws IOException {
+        sweepStaleCaches(Path.of(System.getProperty("java.io.tmpdir")));
+        Path dir = Files.createTempDirectory("sockethub-felix-" + ProcessHandle.current().pid() + "-");
         Runtime.getRuntime().addShutdownHook(new Thread(() -> deleteTree(dir.toFile())));
         return dir;
+    }
+
+    /**
+     * Deletes the cache folders whose host process is gone.
+     *
+     * @param tmp the temp folder
+     * @return how many were deleted
+     */
+    static int sweepStaleCaches(Path tmp) {
+        int swept = 0;
+        File[] entries = tmp.toFile().listFiles();
+        for (File f : entries == null ? new File[0] : entries) {
+            java.util.regex.Matcher m = CACHE.matcher(f.getName());
+            if (f.isDirectory() && m.matches() && !ProcessHandle.of(Long.parseLong(m.group(1))).map(ProcessHandle::isAlive).orElse(false)) {
+                deleteTree(f);
+                swept++;
+            }
+        }
+        return swept;
     }
 
     private static void deleteTree(File f) {

@@ -9,6 +9,7 @@ import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicBoolean;
 import org.osgi.framework.launch.Framework;
 import org.slf4j.Logger;
@@ -57,6 +58,23 @@ final class HostMain {
         configureLogging(config.path("logging").path("level").asText("info"));
         Logger log = LoggerFactory.getLogger("sockethub");
         Layout layout = Layout.detect();
+        if (ErrorReporting.start(config.path("sentry"), "host", Map.of())) {
+            log.info("reporting errors to Sentry ({})", config.path("sentry").path("environment").asText("production"));
+            Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
+                log.error("uncaught in {}", thread.getName(), error);
+                ErrorReporting.report(error);
+            });
+        }
+        if (cli.has("sentry-test")) {
+            if (!ErrorReporting.enabled()) {
+                System.err.println("sockethub: --sentry-test needs a Sentry DSN (sentry.dsn, SENTRY_DSN or --sentry.dsn)");
+                return 1;
+            }
+            ErrorReporting.report(Map.of("message", "sockethub sentry test event", "level", "warning"));
+            ErrorReporting.flush(10_000);
+            out.println("sent a test event to Sentry");
+            return 0;
+        }
 
         RedisLocator.Choice redis;
         try {
@@ -81,13 +99,10 @@ final class HostMain {
             return 0;
         }
         log.info("redis {} ({})", RedisLocator.redact(redis.url()), redis.how());
-        if (config.path("examples").asBoolean()) {
-            log.warn("--examples: the examples page is not part of this build yet");
-        }
 
         Files.createDirectories(deploy);
         Map<String, String> props = new HashMap<>();
-        props.put("org.osgi.framework.storage", FelixBoot.cacheDir("sockethub-felix").toString());
+        props.put("org.osgi.framework.storage", FelixBoot.hostCacheDir().toString());
         props.put("org.osgi.framework.storage.clean", "onFirstInit");
         props.put("felix.log.level", "1");
         props.put("felix.fileinstall.dir", deploy.toString());
@@ -102,15 +117,26 @@ final class HostMain {
 
         List<Path> jars = new ArrayList<>(FelixBoot.jarsIn(layout.bundles()));
         jars.addAll(FelixBoot.jarsIn(layout.platforms()));
+        if (cli.has("console")) { // the Gogo shell on this terminal, with the sockethub:* commands
+            jars.addAll(FelixBoot.jarsIn(layout.consoleBundles()));
+            props.put("gosh.args", "--noshutdown"); // leaving the shell does not stop the server
+        }
         if (jars.isEmpty()) {
             System.err.println("sockethub: no bundles in " + layout.bundles() + " (build with ./sockethub or mvn install)");
             stopEmbedded(redis);
             return 1;
         }
         Framework framework = FelixBoot.start(props, jars, log::warn);
+        if (ErrorReporting.enabled()) { // for the gateway, in JDK types: no class is shared
+            Consumer<Map<String, Object>> reporter = ErrorReporting::report;
+            framework.getBundleContext().registerService(Consumer.class, reporter,
+                    new java.util.Hashtable<>(Map.of("sockethub.errors", "report")));
+        }
         String failure = awaitGateway(framework, 120_000);
         if (failure != null) {
             System.err.println("sockethub: " + failure);
+            ErrorReporting.report(Map.of("message", "sockethub did not start: " + failure));
+            ErrorReporting.flush(5_000);
             framework.stop();
             framework.waitForStop(15_000);
             stopEmbedded(redis);
@@ -126,6 +152,7 @@ final class HostMain {
                 log.warn("stopping the framework: {}", e.toString());
             }
             stopEmbedded(redis);
+            ErrorReporting.flush(2_000);
         }, "sockethub-shutdown"));
         framework.waitForStop(0);
         return 0;

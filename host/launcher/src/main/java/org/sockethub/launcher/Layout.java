@@ -34,6 +34,10 @@ record Layout(Path home, Path launcher) {
         return home.resolve("platforms");
     }
 
+    Path consoleBundles() {
+        return home.resolve("console-bundles");
+    }
+
     Path workerBundles() {
         return home.resolve("worker-bundles");
     }

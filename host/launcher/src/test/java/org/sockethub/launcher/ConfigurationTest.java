@@ -68,6 +68,18 @@ class ConfigurationTest {
     }
 
     @Test
+    void readsTheHttpActionsAndTrustProxyEnvironment() throws Exception {
+        var json = load(null, Map.of("SOCKETHUB_HTTP_ACTIONS_ENABLED", "true", "SOCKETHUB_HTTP_ACTIONS_MAX_MESSAGES_PER_REQUEST", "3",
+                "SOCKETHUB_HTTP_ACTIONS_TOKEN", "t", "SOCKETHUB_TRUST_PROXY", "2")).json();
+        assertTrue(json.path("httpActions").path("enabled").asBoolean());
+        assertEquals(3, json.path("httpActions").path("maxMessagesPerRequest").asInt());
+        assertEquals("t", json.path("httpActions").path("token").asText());
+        assertEquals("2", json.path("sockethub").path("trustProxy").asText());
+        ConfigException e = assertThrows(ConfigException.class, () -> load(null, Map.of("SOCKETHUB_HTTP_ACTIONS_ENABLED", "yes")));
+        assertEquals("SOCKETHUB_HTTP_ACTIONS_ENABLED must be true or false, got \"yes\"", e.getMessage());
+    }
+
+    @Test
     void aMissingExplicitConfigFileIsFatal() {
         ConfigException e = assertThrows(ConfigException.class, () -> load(null, Map.of(), "--config", "nope.json"));
         assertTrue(e.getMessage().endsWith("nope.json does not exist"), e.getMessage());

@@ -35,13 +35,16 @@ public final class CredentialStore {
     private final String nodeId;
     private final byte[] master = CredentialCipher.newSecret();
     private final long ttlMs;
+    private final org.sockethub.gateway.ops.Metrics metrics;
 
     /**
      * @param redis  the Redis client
      * @param nodeId the gateway node (a hash tag in the key)
      * @param ttlMs  sliding time to live, 0 for none
+     * @param metrics counts Redis errors
      */
-    public CredentialStore(RedissonClient redis, String nodeId, long ttlMs) {
+    public CredentialStore(RedissonClient redis, String nodeId, long ttlMs, org.sockethub.gateway.ops.Metrics metrics) {
+        this.metrics = metrics;
         this.redis = redis;
         this.script = redis.getScript(StringCodec.INSTANCE);
         this.nodeId = nodeId;
@@ -72,7 +75,7 @@ public final class CredentialStore {
             return CompletableFuture.failedFuture(e);
         }
         return script.<Long>evalAsync(RScript.Mode.READ_WRITE, SAVE, RScript.ReturnType.LONG, List.of(key(session)),
-                field(platformId, actorId), sealed, Long.toString(ttlMs)).thenApply(ok -> null);
+                field(platformId, actorId), sealed, Long.toString(ttlMs)).thenApply(ok -> (Void) null).whenComplete(this::count);
     }
 
     /**
@@ -83,7 +86,7 @@ public final class CredentialStore {
      */
     public CompletionStage<ObjectNode> load(Owner session, String platformId, String actorId) {
         return script.<String>evalAsync(RScript.Mode.READ_WRITE, LOAD, RScript.ReturnType.VALUE, List.of(key(session)),
-                field(platformId, actorId), Long.toString(ttlMs)).thenApply(sealed -> {
+                field(platformId, actorId), Long.toString(ttlMs)).whenComplete(this::count).thenApply(sealed -> {
                     if (sealed == null) {
                         return null;
                     }
@@ -103,6 +106,12 @@ public final class CredentialStore {
      */
     public CompletionStage<Boolean> delete(Owner session) {
         return redis.getKeys().deleteAsync(key(session)).thenApply(n -> n > 0);
+    }
+
+    private void count(Object ignored, Throwable error) {
+        if (error != null) {
+            metrics.redisError();
+        }
     }
 
     private CredentialCipher cipher(Owner session) {

@@ -91,7 +91,8 @@ public final class PersistentInstance {
         inFlight.decrementAndGet();
     }
 
-    int inFlight() {
+    /** @return jobs sent to it and not yet answered */
+    public int inFlight() {
         return inFlight.get();
     }
 

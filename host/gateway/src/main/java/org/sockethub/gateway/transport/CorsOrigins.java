@@ -13,7 +13,7 @@ import java.util.function.Consumer;
  * default port dropped). Entries that are not origins are dropped with a warning, and a list
  * that ends up empty allows no cross-origin request at all.
  */
-final class CorsOrigins {
+public final class CorsOrigins {
 
     private CorsOrigins() {
     }
@@ -23,7 +23,7 @@ final class CorsOrigins {
      * @param warn    receives warnings
      * @return the allowed origins, or {@code null} for any
      */
-    static String[] parse(String setting, Consumer<String> warn) {
+    public static String[] parse(String setting, Consumer<String> warn) {
         String value = setting == null ? "" : setting.trim();
         if (value.isEmpty() || value.equals("*")) {
             return null;

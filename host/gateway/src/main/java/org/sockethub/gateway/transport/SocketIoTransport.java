@@ -59,8 +59,9 @@ public final class SocketIoTransport implements AutoCloseable {
     /**
      * @param settings where to listen
      * @param events   who to tell
+     * @param servlets other HTTP endpoints on the same port, by path spec (e.g. {@code /x/*})
      */
-    public SocketIoTransport(Settings settings, ClientEvents events) {
+    public SocketIoTransport(Settings settings, ClientEvents events, Map<String, jakarta.servlet.http.HttpServlet> servlets) {
         this.settings = settings;
         this.events = events;
         EngineIoServerOptions options = EngineIoServerOptions.newFromDefault();
@@ -89,6 +90,7 @@ public final class SocketIoTransport implements AutoCloseable {
 
         ServletContextHandler context = new ServletContextHandler("/");
         context.addServlet(new ServletHolder(new EngineIoServlet(engineIo, settings.maxPayload())), settings.path() + "/*");
+        servlets.forEach((pathSpec, servlet) -> context.addServlet(new ServletHolder(servlet), pathSpec));
         WebSocketUpgradeHandler upgrades = WebSocketUpgradeHandler.from(jetty, context, container -> {
             container.setMaxTextMessageSize(settings.maxPayload());
             container.setMaxBinaryMessageSize(settings.maxPayload());

@@ -18,6 +18,7 @@ import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamCreateGroupArgs;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamReadArgs;
+import org.sockethub.gateway.ops.Metrics;
 import org.sockethub.jobs.JobCodec;
 import org.sockethub.jobs.JobEvent;
 import org.sockethub.jobs.JobRequest;
@@ -35,8 +36,8 @@ public final class JobRouter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobRouter.class);
 
-    private record Pending(String platformId, CompletableFuture<JobEvent> answer, ScheduledFuture<?> timeout,
-                           CompletableFuture<StreamMessageId> entry) {
+    private record Pending(Lane lane, CompletableFuture<JobEvent> answer, ScheduledFuture<?> timeout,
+                           CompletableFuture<StreamMessageId> entry, long started) {
     }
 
     private final RedissonClient redis;
@@ -45,6 +46,7 @@ public final class JobRouter implements AutoCloseable {
     private final long timeoutMs;
     private final ScheduledExecutorService timers;
     private final Consumer<JobEvent> pushes;
+    private final Metrics metrics;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final Map<String, RStream<String, String>> streams = new ConcurrentHashMap<>();
     private final AtomicLong counter = new AtomicLong();
@@ -58,9 +60,11 @@ public final class JobRouter implements AutoCloseable {
      * @param timeoutMs how long a job may take
      * @param timers    for timeouts
      * @param pushes    receives {@link JobEvent.Kind#PUSH} and {@link JobEvent.Kind#RENAME} events, in order
+     * @param metrics   counts answers, their latency and Redis errors
      */
     public JobRouter(RedissonClient redis, String nodeId, JobCodec codec, long timeoutMs,
-                     ScheduledExecutorService timers, Consumer<JobEvent> pushes) {
+                     ScheduledExecutorService timers, Consumer<JobEvent> pushes, Metrics metrics) {
+        this.metrics = metrics;
         this.redis = redis;
         this.nodeId = nodeId;
         this.codec = codec;
@@ -80,12 +84,12 @@ public final class JobRouter implements AutoCloseable {
     /**
      * Enqueues a job.
      *
-     * @param platformId the platform
-     * @param request    the job
+     * @param lane    where it goes
+     * @param request the job
      * @return completes with the job's one answer
      */
-    public CompletableFuture<JobEvent> submit(String platformId, JobRequest request) {
-        return enqueue(platformId, request).answer();
+    public CompletableFuture<JobEvent> submit(Lane lane, JobRequest request) {
+        return enqueue(lane, request).answer();
     }
 
     /**
@@ -100,20 +104,21 @@ public final class JobRouter implements AutoCloseable {
     /**
      * Enqueues a job; {@link Submission#queued()} lets a caller keep several jobs in order.
      *
-     * @param platformId the platform
-     * @param request    the job
+     * @param lane    where it goes
+     * @param request the job
      * @return the submission
      */
-    public Submission enqueue(String platformId, JobRequest request) {
+    public Submission enqueue(Lane lane, JobRequest request) {
         CompletableFuture<JobEvent> answer = new CompletableFuture<>();
         ScheduledFuture<?> timeout = timers.schedule(
                 () -> answerInstead(request.id(), JobEvent.timeout(request.id(), "Error: job timed out after " + timeoutMs + " ms")),
                 timeoutMs, TimeUnit.MILLISECONDS);
         CompletableFuture<StreamMessageId> entry = new CompletableFuture<>();
-        pending.put(request.id(), new Pending(platformId, answer, timeout, entry));
-        stream(platformId).addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(request)))
+        pending.put(request.id(), new Pending(lane, answer, timeout, entry, System.nanoTime()));
+        stream(lane).addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(request)))
                 .whenComplete((id, error) -> {
                     if (error != null) {
+                        metrics.redisError();
                         LOG.warn("could not enqueue {}: {}", request.id(), error.toString());
                         answer(request.id(), JobEvent.failure(request.id(), "failed to add job to queue"));
                         entry.completeExceptionally(error);
@@ -127,11 +132,11 @@ public final class JobRouter implements AutoCloseable {
     /**
      * Enqueues a control job (it gets no answer), after the jobs already queued.
      *
-     * @param platformId the platform
-     * @param request    the control job, e.g. {@link JobRequest#cleanup}
+     * @param lane    where it goes
+     * @param request the control job, e.g. {@link JobRequest#cleanup}
      */
-    public void control(String platformId, JobRequest request) {
-        stream(platformId).addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(request)))
+    public void control(Lane lane, JobRequest request) {
+        stream(lane).addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(request)))
                 .whenComplete((id, error) -> {
                     if (error != null) {
                         LOG.warn("could not enqueue control job {}: {}", request.id(), error.toString());
@@ -140,18 +145,19 @@ public final class JobRouter implements AutoCloseable {
     }
 
     /**
-     * Makes sure the platform's stream and consumer group exist.
+     * Makes sure a lane's stream and consumer group exist. Asynchronous (it may be called from a
+     * Redis callback); a worker creates them too before it reads, from the stream's start, so
+     * jobs added meanwhile are not missed.
      *
-     * @param platformId the platform
+     * @param lane the lane
      */
-    public void open(String platformId) {
-        try {
-            stream(platformId).createGroup(StreamCreateGroupArgs.name(JobStreams.GROUP).makeStream().id(StreamMessageId.ALL));
-        } catch (RuntimeException e) {
-            if (!String.valueOf(e.getMessage()).contains("BUSYGROUP")) {
-                throw e;
-            }
-        }
+    public void open(Lane lane) {
+        stream(lane).createGroupAsync(StreamCreateGroupArgs.name(JobStreams.GROUP).makeStream().id(StreamMessageId.ALL))
+                .whenComplete((ok, e) -> {
+                    if (e != null && !String.valueOf(e.getMessage()).contains("BUSYGROUP")) {
+                        LOG.warn("cannot create the jobs stream of {}: {}", lane.name(), e.toString());
+                    }
+                });
     }
 
     /**
@@ -159,25 +165,18 @@ public final class JobRouter implements AutoCloseable {
      * removes those entries so that no other worker runs them. Jobs it had not taken stay queued
      * for the next worker.
      *
-     * @param platformId the platform
-     * @param consumer   the dead worker's consumer name
-     * @param error      the error text for the acks
+     * @param lane     the dead worker's lane
+     * @param consumer the dead worker's consumer name
+     * @param error    the error text for the acks
      * @return how many jobs were failed
      */
-    public int failTaken(String platformId, String consumer, String error) {
-        RStream<String, String> stream = stream(platformId);
-        List<StreamMessageId> taken = new ArrayList<>();
-        try {
-            for (PendingEntry e : stream.listPending(JobStreams.GROUP, consumer, StreamMessageId.MIN, StreamMessageId.MAX, 10_000)) {
-                taken.add(e.getId());
-            }
-        } catch (RuntimeException e) {
-            LOG.warn("cannot list the jobs of {}: {}", consumer, e.toString());
-        }
+    public int failTaken(Lane lane, String consumer, String error) {
+        RStream<String, String> stream = stream(lane);
+        List<StreamMessageId> taken = takenBy(stream, consumer);
         int failed = 0;
         for (Map.Entry<String, Pending> p : pending.entrySet()) {
             StreamMessageId id = p.getValue().entry().getNow(null);
-            if (id != null && p.getValue().platformId().equals(platformId) && taken.contains(id)
+            if (id != null && p.getValue().lane().equals(lane) && taken.contains(id)
                     && answer(p.getKey(), JobEvent.failure(p.getKey(), error))) {
                 failed++;
             }
@@ -196,6 +195,70 @@ public final class JobRouter implements AutoCloseable {
     }
 
     /**
+     * Puts back, at the end of its stream, every job a worker stopped on purpose had taken but not
+     * answered, so that the lane's next worker runs it. A worker being replaced (its platform's
+     * JAR was replaced) can still take jobs from its stream until its process has exited; the jobs
+     * it was running when it was told to stop have been answered already ({@link #failAll}), so
+     * what is left was sent for the new code.
+     *
+     * @param lane     the stopped worker's lane
+     * @param consumer its consumer name
+     * @return how many jobs were put back
+     */
+    public int requeueTaken(Lane lane, String consumer) {
+        RStream<String, String> stream = stream(lane);
+        List<StreamMessageId> taken = takenBy(stream, consumer);
+        int requeued = 0;
+        for (Map.Entry<String, Pending> p : pending.entrySet()) {
+            Pending job = p.getValue();
+            StreamMessageId id = job.entry().getNow(null);
+            if (id == null || !job.lane().equals(lane) || !taken.contains(id)) {
+                continue;
+            }
+            try {
+                Map<String, String> fields = stream.range(id, id).get(id);
+                if (fields == null) {
+                    continue;
+                }
+                StreamMessageId again = stream.add(StreamAddArgs.entries(fields));
+                if (pending.replace(p.getKey(), job, new Pending(job.lane(), job.answer(), job.timeout(),
+                        CompletableFuture.completedFuture(again), job.started()))) {
+                    requeued++;
+                } else {
+                    stream.remove(again); // answered meanwhile (a timeout): nobody runs it now
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("cannot requeue job {}: {}", p.getKey(), e.toString());
+                answer(p.getKey(), JobEvent.failure(p.getKey(), "Error: platform " + lane.platformId() + " stopped"));
+            }
+        }
+        try {
+            if (!taken.isEmpty()) {
+                StreamMessageId[] ids = taken.toArray(new StreamMessageId[0]);
+                stream.ack(JobStreams.GROUP, ids);
+                stream.remove(ids);
+            }
+            stream.removeConsumer(JobStreams.GROUP, consumer);
+        } catch (RuntimeException e) {
+            LOG.debug("cleaning up after {}: {}", consumer, e.toString());
+        }
+        return requeued;
+    }
+
+    /** The stream entries a consumer has read and not acknowledged. */
+    private static List<StreamMessageId> takenBy(RStream<String, String> stream, String consumer) {
+        List<StreamMessageId> taken = new ArrayList<>();
+        try {
+            for (PendingEntry e : stream.listPending(JobStreams.GROUP, consumer, StreamMessageId.MIN, StreamMessageId.MAX, 10_000)) {
+                taken.add(e.getId());
+            }
+        } catch (RuntimeException e) {
+            LOG.warn("cannot list the jobs of {}: {}", consumer, e.toString());
+        }
+        return taken;
+    }
+
+    /**
      * Answers every unanswered job of a platform with an error (the platform went away).
      *
      * @param platformId the platform
@@ -203,15 +266,41 @@ public final class JobRouter implements AutoCloseable {
      */
     public void failAll(String platformId, String error) {
         pending.forEach((job, p) -> {
-            if (p.platformId().equals(platformId)) {
+            if (p.lane().platformId().equals(platformId)) {
                 answerInstead(job, JobEvent.failure(job, error));
             }
         });
     }
 
+    /**
+     * Retires a lane whose worker is gone for good (an isolated instance that ended): its
+     * unanswered jobs get an error and its stream is deleted.
+     *
+     * @param lane  the lane
+     * @param error the error text
+     */
+    public void discard(Lane lane, String error) {
+        pending.forEach((job, p) -> {
+            if (p.lane().equals(lane)) {
+                answer(job, JobEvent.failure(job, error));
+            }
+        });
+        RStream<String, String> stream = streams.remove(lane.name());
+        if (stream != null) {
+            stream.deleteAsync();
+        }
+    }
+
     /** @return jobs not yet answered */
     public int inFlight() {
         return pending.size();
+    }
+
+    /** @return jobs not yet answered, by lane name */
+    public Map<String, Integer> inFlightByLane() {
+        Map<String, Integer> counts = new java.util.TreeMap<>();
+        pending.values().forEach(p -> counts.merge(p.lane().name(), 1, Integer::sum));
+        return counts;
     }
 
     /**
@@ -221,7 +310,7 @@ public final class JobRouter implements AutoCloseable {
     private void answerInstead(String jobId, JobEvent event) {
         Pending p = pending.get(jobId);
         if (p != null && answer(jobId, event)) {
-            p.entry().thenAccept(id -> stream(p.platformId()).removeAsync(id));
+            p.entry().thenAccept(id -> stream(p.lane()).removeAsync(id));
         }
     }
 
@@ -231,12 +320,17 @@ public final class JobRouter implements AutoCloseable {
             return false;
         }
         p.timeout().cancel(false);
+        metrics.jobAnswered(p.lane().platformId(), switch (event.kind()) {
+            case RESULT -> "result";
+            case TIMEOUT -> "timeout";
+            default -> "failure";
+        }, System.nanoTime() - p.started());
         p.answer().complete(event);
         return true;
     }
 
-    private RStream<String, String> stream(String platformId) {
-        return streams.computeIfAbsent(platformId, id -> redis.getStream(JobStreams.jobs(nodeId, id)));
+    private RStream<String, String> stream(Lane lane) {
+        return streams.computeIfAbsent(lane.name(), name -> redis.getStream(JobStreams.jobs(nodeId, name)));
     }
 
     private void readEvents() {
@@ -256,6 +350,7 @@ public final class JobRouter implements AutoCloseable {
                 events.removeAsync(batch.keySet().toArray(new StreamMessageId[0]));
             } catch (RuntimeException e) {
                 if (running) {
+                    metrics.redisError();
                     LOG.warn("reading events failed, retrying: {}", e.toString());
                     sleep(500);
                 }

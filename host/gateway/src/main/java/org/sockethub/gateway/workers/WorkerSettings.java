@@ -15,7 +15,9 @@ import java.util.List;
  * @param redisUrl         the Redis workers connect to
  * @param nodeId           this gateway node
  * @param key              the node's job key
+ * @param sentry           the {@code sentry} settings, handed to workers
  */
 public record WorkerSettings(List<String> command, int maxHeapMb, long restartBackoffMs, long heartbeatMs,
-                             long heartbeatTimeoutMs, long jobTimeoutMs, String redisUrl, String nodeId, byte[] key) {
+                             long heartbeatTimeoutMs, long jobTimeoutMs, String redisUrl, String nodeId, byte[] key,
+                             com.fasterxml.jackson.databind.node.ObjectNode sentry) {
 }

@@ -24,31 +24,43 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forks one worker JVM per platform, watches it, and restarts it when it dies.
+ * Forks worker JVMs, watches them, and restarts them when they die: one per platform, or with
+ * {@code workers.isolation: per-instance} one per persistent instance (a {@link Lane} each).
  *
  * <p>A worker gets its secrets as the first line on its stdin and exits when that pipe closes,
  * so it never outlives the gateway. It writes control lines to stdout (heartbeats, a fatal
  * error before it dies) and logs to stderr. When it exits or misses heartbeats, every job it had
- * taken is answered with an error, the platform's sessions are told through {@code onDeath},
- * and a new worker starts after a delay ({@link #scheduleRestart}). Jobs it had not taken wait
- * for the new one.
+ * taken is answered with an error and the sessions it served are told through {@code onDeath}.
+ * A platform's worker then starts again after a delay ({@link #scheduleRestart}) and the jobs it
+ * had not taken wait for it; an instance's own worker is not restarted, since the connection it
+ * held is gone with it, and its lane is discarded.
  */
 public final class WorkerSupervisor implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(WorkerSupervisor.class);
     private static final ObjectMapper JSON = new ObjectMapper();
     private static final long MAX_BACKOFF_MS = 30_000;
+    /** How long a starting worker may take to report ready before it counts as hung. */
+    private static final long BOOT_TIMEOUT_MS = 60_000;
     /** A worker that lived this long resets the backoff. */
     private static final long STABLE_MS = 30_000;
+    /** How long an instance's worker has to run its cleanup (a QUIT, a logout) before it is stopped. */
+    private static final long RETIRE_GRACE_MS = 2_000;
 
-    /** What a supervisor knows about one platform's worker. */
-    public record State(String platformId, long pid, long startedAt, int restarts, boolean alive) {
+    /** What a supervisor knows about one worker. */
+    public record State(String platformId, String lane, long pid, long startedAt, int restarts, boolean alive) {
+    }
+
+    /** How to start a platform's workers. */
+    private record Template(String bundle, ObjectNode config, int concurrency, boolean isolated) {
     }
 
     private final WorkerSettings settings;
     private final JobRouter router;
     private final ScheduledExecutorService timers;
-    private final BiConsumer<String, String> onDeath;
+    private final BiConsumer<Lane, String> onDeath;
+    private final org.sockethub.gateway.ops.Metrics metrics;
+    private final Map<String, Template> templates = new LinkedHashMap<>();
     private final Map<String, Worker> workers = new LinkedHashMap<>();
     /** Numbers every worker this supervisor starts, so no two ever share a consumer name. */
     private final java.util.concurrent.atomic.AtomicLong launches = new java.util.concurrent.atomic.AtomicLong();
@@ -59,10 +71,12 @@ public final class WorkerSupervisor implements AutoCloseable {
      * @param settings how to run workers
      * @param router   whose taken jobs to fail when a worker dies
      * @param timers   for restarts and heartbeat checks
-     * @param onDeath  told (platform id, error text) when a worker dies unexpectedly
+     * @param onDeath  told (lane, error text) when a worker dies unexpectedly
+     * @param metrics  counts deaths and restarts
      */
     public WorkerSupervisor(WorkerSettings settings, JobRouter router, ScheduledExecutorService timers,
-                            BiConsumer<String, String> onDeath) {
+                            BiConsumer<Lane, String> onDeath, org.sockethub.gateway.ops.Metrics metrics) {
+        this.metrics = metrics;
         this.settings = settings;
         this.router = router;
         this.timers = timers;
@@ -73,35 +87,97 @@ public final class WorkerSupervisor implements AutoCloseable {
     }
 
     /**
-     * Starts (or restarts with new code) the worker of a platform.
+     * Takes on a platform, replacing its workers if it had some: a platform's own worker starts at
+     * once; an isolated platform's workers start with each instance ({@link #laneFor}).
      *
      * @param platformId  the platform
      * @param bundle      its bundle location
      * @param config      its merged configuration
      * @param concurrency jobs at once
+     * @param isolated    one worker per persistent instance
      */
-    public synchronized void start(String platformId, String bundle, ObjectNode config, int concurrency) {
+    public synchronized void start(String platformId, String bundle, ObjectNode config, int concurrency, boolean isolated) {
         stop(platformId);
-        Worker w = new Worker(platformId, bundle, config, concurrency);
-        workers.put(platformId, w);
-        router.open(platformId);
-        launch(w);
+        templates.put(platformId, new Template(bundle, config, concurrency, isolated));
+        if (!isolated) {
+            launchLane(Lane.of(platformId));
+        }
     }
 
     /**
-     * Stops a platform's worker on purpose: no restart, no error message to sessions.
+     * The lane an instance's jobs go to: its own when its platform is isolated, else the platform's.
+     *
+     * @param platformId the platform
+     * @param handle     the instance
+     * @return its lane
+     */
+    public synchronized Lane laneFor(String platformId, String handle) {
+        Template t = templates.get(platformId);
+        return t != null && t.isolated() ? Lane.ofInstance(platformId, handle) : Lane.of(platformId);
+    }
+
+    /**
+     * Starts an isolated instance's worker, the first time its lane is used (jobs sent meanwhile
+     * wait in the lane's stream).
+     *
+     * @param lane the lane
+     */
+    public synchronized void ensure(Lane lane) {
+        if (lane.isolated() && !workers.containsKey(lane.name()) && !closed && templates.containsKey(lane.platformId())) {
+            launchLane(lane);
+        }
+    }
+
+    /**
+     * An instance ended: if it had a worker of its own, that worker is given a moment to run the
+     * cleanup already queued, then stopped, and its lane discarded.
+     *
+     * @param lane the instance's lane
+     */
+    public synchronized void retire(Lane lane) {
+        if (!lane.isolated()) {
+            return;
+        }
+        Worker w = workers.remove(lane.name());
+        if (w != null) {
+            w.stopping = true;
+            timers.schedule(w::terminateAsync, RETIRE_GRACE_MS, TimeUnit.MILLISECONDS);
+        }
+    }
+
+    /**
+     * Stops a platform's workers on purpose: no restart, no error message to sessions.
      *
      * @param platformId the platform
      */
     public synchronized void stop(String platformId) {
-        Worker w = workers.remove(platformId);
-        if (w != null) {
-            w.stopping = true;
-            if (w.restart != null) {
-                w.restart.cancel(false);
+        templates.remove(platformId);
+        for (java.util.Iterator<Worker> it = workers.values().iterator(); it.hasNext(); ) {
+            Worker w = it.next();
+            if (w.lane.platformId().equals(platformId)) {
+                it.remove();
+                w.stopping = true;
+                if (w.restart != null) {
+                    w.restart.cancel(false);
+                }
+                w.terminateAsync();
             }
-            w.terminate();
         }
+    }
+
+    /**
+     * Starts a platform's workers afresh from the same bundle (an operator's {@code restart}).
+     *
+     * @param platformId the platform
+     * @return whether the platform is known
+     */
+    public synchronized boolean restart(String platformId) {
+        Template t = templates.get(platformId);
+        if (t == null) {
+            return false;
+        }
+        start(platformId, t.bundle(), t.config(), t.concurrency(), t.isolated());
+        return true;
     }
 
     /** @return every worker's state */
@@ -109,9 +185,18 @@ public final class WorkerSupervisor implements AutoCloseable {
         List<State> states = new ArrayList<>();
         for (Worker w : workers.values()) {
             Process p = w.process;
-            states.add(new State(w.platformId, p == null ? -1 : p.pid(), w.startedAt, w.restarts, p != null && p.isAlive()));
+            states.add(new State(w.lane.platformId(), w.lane.name(), p == null ? -1 : p.pid(), w.startedAt, w.restarts,
+                    p != null && p.isAlive()));
         }
         return states;
+    }
+
+    private void launchLane(Lane lane) {
+        Template t = templates.get(lane.platformId());
+        Worker w = new Worker(lane, t.bundle(), t.config(), t.concurrency());
+        workers.put(lane.name(), w);
+        router.open(lane);
+        launch(w);
     }
 
     private void launch(Worker w) {
@@ -120,30 +205,32 @@ public final class WorkerSupervisor implements AutoCloseable {
         command.add("-Xmx" + settings.maxHeapMb() + "m");
         command.add("-XX:+UseSerialGC");
         command.add("-Xss512k");
-        command.add("-Dsockethub.worker=" + w.platformId);
+        command.add("-Dsockethub.worker=" + w.lane.name());
         command.addAll(settings.command());
-        w.consumer = w.platformId + "-" + settings.nodeId() + "-" + launches.incrementAndGet();
+        w.consumer = w.lane.name() + "-" + settings.nodeId() + "-" + launches.incrementAndGet();
         w.fatal = null;
         w.booted = false;
         w.lastBeat = System.currentTimeMillis();
         w.startedAt = w.lastBeat;
         try {
-            // the worker's Felix cache: created and deleted here, since a worker can die without cleaning up
-            w.cache = java.nio.file.Files.createTempDirectory("sockethub-worker-" + w.platformId + "-");
+            // the worker's Felix cache: created and deleted here, since a worker can die without cleaning up;
+            // named after this host's pid, so that the next host sweeps it if this one is killed
+            w.cache = java.nio.file.Files.createTempDirectory("sockethub-worker-" + ProcessHandle.current().pid() + "-"
+                    + w.lane.platformId() + "-");
             Process process = new ProcessBuilder(command).start();
             w.process = process;
             WorkerStart start = new WorkerStart(Base64.getEncoder().encodeToString(settings.key()), settings.redisUrl(),
-                    settings.nodeId(), w.platformId, w.bundle, w.config, w.consumer, w.concurrency,
-                    settings.heartbeatMs(), settings.jobTimeoutMs(), w.cache.toString());
+                    settings.nodeId(), w.lane.platformId(), w.lane.name(), w.bundle, w.config, w.consumer, w.concurrency,
+                    settings.heartbeatMs(), settings.jobTimeoutMs(), w.cache.toString(), settings.sentry());
             OutputStream stdin = process.getOutputStream();
             stdin.write((JSON.writeValueAsString(start) + "\n").getBytes(StandardCharsets.UTF_8));
             stdin.flush(); // stays open: the worker exits when it closes
-            w.control = daemon("worker-" + w.platformId + "-control", () -> readControl(w, process, process.getInputStream()));
-            daemon("worker-" + w.platformId + "-log", () -> relayLog(w, process.getErrorStream()));
+            w.control = daemon("worker-" + w.lane.name() + "-control", () -> readControl(w, process, process.getInputStream()));
+            daemon("worker-" + w.lane.name() + "-log", () -> relayLog(w, process.getErrorStream()));
             process.onExit().thenAccept(p -> exited(w, p));
-            LOG.info("worker for {} started (pid {})", w.platformId, process.pid());
+            LOG.info("worker for {} started (pid {})", w.lane.name(), process.pid());
         } catch (IOException e) {
-            LOG.error("cannot start the worker for {}: {}", w.platformId, e.toString());
+            LOG.error("cannot start the worker for {}: {}", w.lane.name(), e.toString());
             scheduleRestart(w);
         }
     }
@@ -163,10 +250,10 @@ public final class WorkerSupervisor implements AutoCloseable {
                             w.booted = true;
                         }
                         case "fatal" -> w.fatal = msg.path("error").asText();
-                        default -> LOG.info("[{}] {}", w.platformId, line);
+                        default -> LOG.info("[{}] {}", w.lane.name(), line);
                     }
                 } catch (IOException notJson) {
-                    LOG.info("[{}] {}", w.platformId, line);
+                    LOG.info("[{}] {}", w.lane.name(), line);
                 }
             }
         } catch (IOException ignored) {
@@ -175,7 +262,7 @@ public final class WorkerSupervisor implements AutoCloseable {
     }
 
     private void relayLog(Worker w, InputStream stderr) {
-        Logger log = LoggerFactory.getLogger("org.sockethub.worker." + w.platformId);
+        Logger log = LoggerFactory.getLogger("org.sockethub.worker." + w.lane.name());
         try (BufferedReader r = new BufferedReader(new InputStreamReader(stderr, StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 log.info(line);
@@ -192,9 +279,9 @@ public final class WorkerSupervisor implements AutoCloseable {
         try {
             handleExit(w, process);
         } catch (RuntimeException e) {
-            LOG.error("after the worker for {} exited: {}", w.platformId, e.toString());
+            LOG.error("after the worker for {} exited: {}", w.lane.name(), e.toString());
             synchronized (this) {
-                if (workers.get(w.platformId) == w && !w.stopping && !closed) {
+                if (workers.get(w.lane.name()) == w && !w.stopping && !closed) {
                     scheduleRestart(w);
                 }
             }
@@ -214,19 +301,44 @@ public final class WorkerSupervisor implements AutoCloseable {
         }
         int code = process.exitValue();
         if (w.stopping || closed) {
-            LOG.info("worker for {} stopped (exit {})", w.platformId, code);
-            router.failTaken(w.platformId, w.consumer, "Error: platform " + w.platformId + " stopped");
+            LOG.info("worker for {} stopped (exit {})", w.lane.name(), code);
+            String stopped = "Error: platform " + w.lane.platformId() + " stopped";
+            if (hasSuccessor(w)) {
+                // replaced: what it took while stopping was sent for the new worker (issue 7)
+                int requeued = router.requeueTaken(w.lane, w.consumer);
+                if (requeued > 0) {
+                    LOG.info("{} job(s) taken by the old worker for {} while it stopped went to its successor", requeued, w.lane.name());
+                }
+                return;
+            }
+            router.failTaken(w.lane, w.consumer, stopped);
+            if (w.lane.isolated()) {
+                router.discard(w.lane, stopped);
+            }
             return;
         }
         String reason = w.fatal != null ? w.fatal : "Error: session thread closed unexpectedly: " + code;
-        int failed = router.failTaken(w.platformId, w.consumer, reason);
-        LOG.warn("worker for {} died (exit {}, {}); {} job(s) failed", w.platformId, code, reason, failed);
-        onDeath.accept(w.platformId, reason);
+        int failed = router.failTaken(w.lane, w.consumer, reason);
+        LOG.warn("worker for {} died (exit {}, {}); {} job(s) failed", w.lane.name(), code, reason, failed);
+        metrics.workerDied(w.lane.platformId());
+        if (w.lane.isolated()) {
+            synchronized (this) {
+                workers.remove(w.lane.name(), w);
+            }
+            router.discard(w.lane, reason);
+        }
+        onDeath.accept(w.lane, reason);
         synchronized (this) {
-            if (workers.get(w.platformId) == w) {
+            if (workers.get(w.lane.name()) == w) {
                 scheduleRestart(w);
             }
         }
+    }
+
+    /** @return whether another worker now serves this worker's lane (its platform was replaced) */
+    private synchronized boolean hasSuccessor(Worker w) {
+        Worker current = workers.get(w.lane.name());
+        return !closed && current != null && current != w;
     }
 
     /**
@@ -239,10 +351,11 @@ public final class WorkerSupervisor implements AutoCloseable {
         boolean healthy = w.booted || lived > STABLE_MS;
         w.backoffMs = healthy || w.backoffMs == 0 ? settings.restartBackoffMs() : Math.min(MAX_BACKOFF_MS, w.backoffMs * 2);
         w.restarts++;
-        LOG.info("restarting the worker for {} in {} ms", w.platformId, w.backoffMs);
+        LOG.info("restarting the worker for {} in {} ms", w.lane.name(), w.backoffMs);
         w.restart = timers.schedule(() -> {
             synchronized (this) {
-                if (workers.get(w.platformId) == w && !closed) {
+                if (workers.get(w.lane.name()) == w && !closed) {
+                    metrics.workerRestarted(w.lane.platformId());
                     launch(w);
                 }
             }
@@ -255,14 +368,19 @@ public final class WorkerSupervisor implements AutoCloseable {
         synchronized (this) {
             for (Worker w : workers.values()) {
                 Process p = w.process;
-                if (p != null && p.isAlive() && now - w.lastBeat > settings.heartbeatTimeoutMs()) {
+                // until it reports ready a worker is booting (its JVM, Felix, its bundle), which on a
+                // busy machine with several workers starting at once can take longer than a
+                // heartbeat timeout: it gets BOOT_TIMEOUT_MS for that instead of being killed in a loop
+                long limit = w.booted ? settings.heartbeatTimeoutMs() : Math.max(settings.heartbeatTimeoutMs(), BOOT_TIMEOUT_MS);
+                if (p != null && p.isAlive() && now - w.lastBeat > limit) {
                     silent.add(w);
                 }
             }
         }
         for (Worker w : silent) {
-            w.fatal = "Error: platform worker stopped responding (no heartbeat for " + settings.heartbeatTimeoutMs() + " ms)";
-            LOG.warn("worker for {} missed its heartbeats; killing pid {}", w.platformId, w.process.pid());
+            w.fatal = w.booted ? "Error: platform worker stopped responding (no heartbeat for " + settings.heartbeatTimeoutMs() + " ms)"
+                    : "Error: platform worker did not start within " + Math.max(settings.heartbeatTimeoutMs(), BOOT_TIMEOUT_MS) + " ms";
+            LOG.warn("worker for {} missed its heartbeats; killing pid {}", w.lane.name(), w.process.pid());
             w.process.destroyForcibly();
         }
     }
@@ -286,18 +404,33 @@ public final class WorkerSupervisor implements AutoCloseable {
     }
 
     @Override
-    public synchronized void close() {
-        closed = true;
-        if (watchdog != null) {
-            watchdog.cancel(false);
+    public void close() {
+        List<java.util.concurrent.CompletableFuture<?>> exits = new ArrayList<>();
+        synchronized (this) {
+            closed = true;
+            if (watchdog != null) {
+                watchdog.cancel(false);
+            }
+            for (Worker w : workers.values()) {
+                w.stopping = true;
+                if (w.restart != null) {
+                    w.restart.cancel(false);
+                }
+                exits.add(w.terminateAsync());
+            }
+            workers.clear();
+            templates.clear();
         }
-        for (String id : new ArrayList<>(workers.keySet())) {
-            stop(id);
+        try {
+            java.util.concurrent.CompletableFuture.allOf(exits.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
+                    .get(4, TimeUnit.SECONDS);
+        } catch (Exception e) {
+            LOG.debug("workers still stopping: {}", e.toString());
         }
     }
 
     private static final class Worker {
-        final String platformId;
+        final Lane lane;
         final String bundle;
         final ObjectNode config;
         final int concurrency;
@@ -314,31 +447,28 @@ public final class WorkerSupervisor implements AutoCloseable {
         long backoffMs;
         ScheduledFuture<?> restart;
 
-        Worker(String platformId, String bundle, ObjectNode config, int concurrency) {
-            this.platformId = platformId;
+        Worker(Lane lane, String bundle, ObjectNode config, int concurrency) {
+            this.lane = lane;
             this.bundle = bundle;
             this.config = config;
             this.concurrency = concurrency;
         }
 
-        void terminate() {
+        /** Closes the worker's stdin (it exits on EOF); kills it if it is still there 3 s later. */
+        java.util.concurrent.CompletableFuture<?> terminateAsync() {
             Process p = process;
             if (p == null) {
-                return;
+                return java.util.concurrent.CompletableFuture.completedFuture(null);
             }
             try {
-                p.getOutputStream().close(); // the worker exits on stdin EOF
+                p.getOutputStream().close();
             } catch (IOException ignored) {
                 // already closed
             }
-            try {
-                if (!p.waitFor(3, TimeUnit.SECONDS)) {
-                    p.destroyForcibly();
-                }
-            } catch (InterruptedException e) {
+            return p.onExit().orTimeout(3, TimeUnit.SECONDS).exceptionally(late -> {
                 p.destroyForcibly();
-                Thread.currentThread().interrupt();
-            }
+                return p;
+            });
         }
     }
 }

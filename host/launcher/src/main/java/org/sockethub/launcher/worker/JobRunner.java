@@ -101,10 +101,10 @@ final class JobRunner {
         this.verbs = VerbTable.of(descriptor.instanceType());
         this.codec = codec;
         this.timers = timers;
-        this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), start.platformId()));
+        this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), start.lane()));
         this.events = redis.getStream(JobStreams.events(start.nodeId()));
         this.script = redis.getScript(StringCodec.INSTANCE);
-        this.finishKeys = List.of(JobStreams.jobs(start.nodeId(), start.platformId()), JobStreams.events(start.nodeId()));
+        this.finishKeys = List.of(JobStreams.jobs(start.nodeId(), start.lane()), JobStreams.events(start.nodeId()));
         this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, start.concurrency()));
     }
 
@@ -236,8 +236,10 @@ final class JobRunner {
         try {
             method.invoke(instance.target, job);
         } catch (InvocationTargetException e) {
+            org.sockethub.launcher.ErrorReporting.report(e.getCause()); // a verb threw: a platform bug
             job.fail(e.getCause());
         } catch (IllegalAccessException | RuntimeException e) {
+            org.sockethub.launcher.ErrorReporting.report(e);
             job.fail(e);
         }
     }

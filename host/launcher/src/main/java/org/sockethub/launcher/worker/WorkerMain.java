@@ -19,6 +19,7 @@ import org.osgi.framework.ServiceReference;
 import org.osgi.framework.launch.Framework;
 import org.redisson.api.RedissonClient;
 import org.sockethub.api.Platform;
+import org.sockethub.launcher.ErrorReporting;
 import org.sockethub.jobs.JobCipher;
 import org.sockethub.jobs.JobCodec;
 import org.sockethub.jobs.RedisClients;
@@ -63,6 +64,7 @@ public final class WorkerMain {
         }
         WorkerStart start = JSON.readValue(first, WorkerStart.class);
         Logger log = LoggerFactory.getLogger("worker." + start.platformId());
+        ErrorReporting.start(start.sentry(), "worker", java.util.Map.of("platform", start.platformId()));
         watchStdin(reader);
 
         // Redis connects while Felix boots: the two are independent and each takes a few hundred ms.
@@ -83,7 +85,7 @@ public final class WorkerMain {
             timers.scheduleAtFixedRate(channel::heartbeat, start.heartbeatMs(), start.heartbeatMs(), TimeUnit.MILLISECONDS);
         }
         channel.ready();
-        log.info("worker for {} ready (pid {})", start.platformId(), ProcessHandle.current().pid());
+        log.info("worker for {} ready (pid {})", start.lane(), ProcessHandle.current().pid());
         runner.run();
     }
 
@@ -150,6 +152,8 @@ public final class WorkerMain {
                 // dying anyway
             }
             error.printStackTrace();
+            ErrorReporting.report(error);
+            ErrorReporting.flush(2_000);
             Runtime.getRuntime().halt(1);
         }
     }

@@ -1,0 +1,309 @@
+package org.sockethub.platform.irc;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.sockethub.api.Job;
+import org.sockethub.api.PlatformContext;
+
+/** The verbs against a scripted server (spec §3.11): what is written, and when each job completes. */
+class IrcInstanceTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+
+    /** A job that records its outcome: "ok" or the error text. */
+    static final class TestJob implements Job {
+        final ObjectNode activity;
+        final ObjectNode credentials;
+        final CompletableFuture<String> outcome = new CompletableFuture<>();
+
+        TestJob(String json, ObjectNode credentials) throws Exception {
+            this.activity = (ObjectNode) JSON.readTree(json);
+            this.credentials = credentials;
+        }
+
+        @Override public ObjectNode activity() { return activity; }
+        @Override public String type() { return activity.path("type").asText(); }
+        @Override public Optional<ObjectNode> credentials() { return Optional.ofNullable(credentials); }
+        @Override public void complete() { outcome.complete("ok"); }
+        @Override public void complete(ObjectNode r) { outcome.complete("ok"); }
+        @Override public void fail(String message) { outcome.complete(message); }
+        @Override public void fail(Throwable cause) { outcome.complete("Error: " + cause.getMessage()); }
+
+        String await() throws Exception {
+            return outcome.get(10, TimeUnit.SECONDS);
+        }
+    }
+
+    private final List<ObjectNode> pushes = new CopyOnWriteArrayList<>();
+    private final List<ObjectNode> renames = new CopyOnWriteArrayList<>();
+    private final ObjectNode config = JSON.createObjectNode().put("linesPerSecond", 200).put("burstLines", 50)
+            .put("connectTimeoutMs", 5000);
+    private final IrcInstance irc = new IrcInstance(new PlatformContext() {
+        @Override public String platformId() { return "irc"; }
+        @Override public String actorId() { return "alice@127.0.0.1"; }
+        @Override public ObjectNode config() { return config; }
+        @Override public Logger log() { return LoggerFactory.getLogger("irc-test"); }
+        @Override public void sendToClient(ObjectNode activity) { pushes.add(activity); }
+        @Override public CompletionStage<Void> updateActor(ObjectNode credentials) {
+            renames.add(credentials);
+            return CompletableFuture.completedFuture(null);
+        }
+    });
+    private FakeIrcServer server;
+
+    @AfterEach
+    void stop() throws Exception {
+        irc.cleanup();
+        if (server != null) {
+            server.close();
+        }
+    }
+
+    private ObjectNode creds(String nick, String extra) throws Exception {
+        return (ObjectNode) JSON.readTree("""
+                {"type":"credentials","actor":{"id":"%s@127.0.0.1","type":"person","name":"%s"},
+                 "object":{"type":"credentials","nick":"%s","server":"127.0.0.1","port":%d,"secure":false%s}}"""
+                .formatted(nick, nick, nick, server.port(), extra));
+    }
+
+    private String verb(String json) throws Exception {
+        return run(json, null);
+    }
+
+    private String run(String json, ObjectNode credentials) throws Exception {
+        TestJob job = new TestJob(json, credentials);
+        String type = job.type();
+        switch (type) {
+            case "connect" -> irc.connect(job);
+            case "join" -> irc.join(job);
+            case "leave" -> irc.leave(job);
+            case "send" -> irc.send(job);
+            case "update" -> irc.update(job);
+            case "query" -> irc.query(job);
+            case "disconnect" -> irc.disconnect(job);
+            default -> irc.announce(job);
+        }
+        return job.await();
+    }
+
+    private void connectAlice(String extra) throws Exception {
+        server = server == null ? new FakeIrcServer() : server;
+        assertEquals("ok", run("{\"type\":\"connect\",\"actor\":{\"id\":\"alice@127.0.0.1\",\"type\":\"person\",\"name\":\"alice\"}}",
+                creds("alice", extra)));
+        assertTrue(irc.isInitialized());
+    }
+
+    private static final String ALICE = "\"actor\":{\"id\":\"alice@127.0.0.1\",\"type\":\"person\",\"name\":\"alice\"}";
+    private static final String ROOM = "\"target\":{\"type\":\"room\",\"id\":\"irc.example.com/a-room\",\"name\":\"#a-room\"}";
+
+    @Test
+    void connectsRegistersAndDeliversTheMotd() throws Exception {
+        connectAlice("");
+        assertNotNull(server.next("USER alice 8 * :alice", 1000));
+        for (int i = 0; i < 50 && pushes.isEmpty(); i++) {
+            Thread.sleep(20);
+        }
+        ObjectNode motd = pushes.get(0);
+        assertEquals("topic", motd.path("object").path("type").asText());
+        assertEquals("- hello from the fake server", motd.path("object").path("content").asText());
+    }
+
+    @Test
+    void aServerPasswordIsSentAsPass() throws Exception {
+        connectAlice(",\"password\":\"letmein\",\"sasl\":false");
+        assertNotNull(server.next("PASS letmein", 1000));
+    }
+
+    @Test
+    void saslPlainAuthenticatesBeforeRegistration() throws Exception {
+        server = new FakeIrcServer();
+        server.caps = "sasl=PLAIN multi-prefix";
+        connectAlice(",\"username\":\"jimmy\",\"password\":\"passw0rd\"");
+        List<String> lines = server.drain(300);
+        assertEquals(1, lines.stream().filter(l -> l.equals("AUTHENTICATE amltbXkAamltbXkAcGFzc3cwcmQ=")).count(),
+                "the payload is sent once: " + lines);
+    }
+
+    @Test
+    void oauthBearerSendsTheBearerPayload() throws Exception {
+        server = new FakeIrcServer();
+        server.caps = "sasl=PLAIN,OAUTHBEARER";
+        server.saslPassword = "integration-test-token";
+        connectAlice(",\"token\":\"integration-test-token\",\"saslMechanism\":\"OAUTHBEARER\"");
+        List<String> lines = server.drain(300);
+        assertTrue(lines.contains("AUTHENTICATE OAUTHBEARER"), lines.toString());
+        assertTrue(lines.contains("AUTHENTICATE " + java.util.Base64.getEncoder().encodeToString(
+                "n,,\u0001auth=Bearer integration-test-token\u0001\u0001".getBytes(java.nio.charset.StandardCharsets.UTF_8))), lines.toString());
+    }
+
+    @Test
+    void aWrongSaslPasswordFailsTheConnect() throws Exception {
+        server = new FakeIrcServer();
+        server.caps = "sasl=PLAIN";
+        String outcome = run("{\"type\":\"connect\"," + ALICE + "}", creds("alice", ",\"username\":\"jimmy\",\"password\":\"nope\""));
+        assertEquals("unable to connect to server: sasl authentication failed", outcome);
+        assertFalse(irc.isInitialized());
+    }
+
+    @Test
+    void saslWithoutServerSupportFails() throws Exception {
+        server = new FakeIrcServer();
+        String outcome = run("{\"type\":\"connect\"," + ALICE + "}", creds("alice", ",\"password\":\"pw\""));
+        assertEquals("unable to connect to server: missing required capabilities", outcome);
+    }
+
+    @Test
+    void aNickInUseFailsTheConnect() throws Exception {
+        server = new FakeIrcServer();
+        String outcome = run("{\"type\":\"connect\",\"actor\":{\"id\":\"taken@127.0.0.1\",\"type\":\"person\"}}", creds("taken", ""));
+        assertEquals("unable to connect to server: nicknames unavailable", outcome);
+        assertFalse(irc.isInitialized());
+    }
+
+    @Test
+    void crOrLfInRegistrationValuesIsRefusedBeforeConnecting() throws Exception {
+        server = new FakeIrcServer();
+        String outcome = run("{\"type\":\"connect\"," + ALICE + "}", creds("alice", ",\"username\":\"a\\r\\nQUIT\""));
+        assertEquals(IrcInstance.CRLF_ERROR, outcome);
+        Thread.sleep(200);
+        assertFalse(server.accepted());
+    }
+
+    @Test
+    void verbsBeforeConnectFail() throws Exception {
+        assertEquals(IrcInstance.NO_CLIENT, verb("{\"type\":\"join\"," + ALICE + "," + ROOM + "}"));
+    }
+
+    @Test
+    void joinCompletesOnTheServersAnswerAndIsRemembered() throws Exception {
+        connectAlice("");
+        server.drain(300);
+        assertEquals("ok", verb("{\"type\":\"join\"," + ALICE + "," + ROOM + "}"));
+        List<String> lines = server.drain(300);
+        assertEquals("JOIN #a-room", lines.get(0));
+        assertTrue(lines.get(1).startsWith("PING sh-"));
+        assertEquals("ok", verb("{\"type\":\"join\"," + ALICE + "," + ROOM + "}"));
+        assertEquals(List.of(), server.drain(300), "already joined: nothing written");
+        assertTrue(pushes.stream().noneMatch(p -> p.path("type").asText().equals("join")), "own join echo not pushed");
+        assertTrue(pushes.stream().anyMatch(p -> p.path("actor").path("name").asText().equals("other")
+                && p.path("object").path("type").asText().equals("presence")), "the other member is pushed");
+        assertTrue(pushes.stream().noneMatch(p -> p.path("actor").path("name").asText().equals("alice")
+                && p.path("object").path("type").asText().equals("presence")), "own presence left out");
+    }
+
+    @Test
+    void aRefusedJoinIsAnErrorAndNotRemembered() throws Exception {
+        connectAlice("");
+        String outcome = verb("{\"type\":\"join\"," + ALICE + ",\"target\":{\"type\":\"room\",\"id\":\"x\",\"name\":\"#inviteonly\"}}");
+        assertEquals("Cannot join channel (+i)", outcome);
+        assertEquals("cannot send message to a channel of which you've not first joined.",
+                verb("{\"type\":\"send\"," + ALICE + ",\"target\":{\"type\":\"room\",\"id\":\"x\",\"name\":\"#inviteonly\"},"
+                        + "\"object\":{\"type\":\"message\",\"content\":\"hi\"}}"));
+    }
+
+    @Test
+    void sendWritesPrivmsgAndRefusesLineBreaks() throws Exception {
+        connectAlice("");
+        verb("{\"type\":\"join\"," + ALICE + "," + ROOM + "}");
+        server.drain(300);
+        assertEquals("ok", verb("{\"type\":\"send\"," + ALICE + "," + ROOM + ",\"object\":{\"type\":\"message\",\"content\":\"  hello  \"}}"));
+        assertEquals("PRIVMSG #a-room :hello", server.drain(300).get(0));
+        assertEquals(IrcInstance.CRLF_ERROR,
+                verb("{\"type\":\"send\"," + ALICE + "," + ROOM + ",\"object\":{\"type\":\"message\",\"content\":\"hello\\nJOIN #other\"}}"));
+        assertEquals(List.of(), server.drain(300));
+        assertEquals("cannot send message with no object.content", verb("{\"type\":\"send\"," + ALICE + "," + ROOM + "}"));
+    }
+
+    @Test
+    void meIsAnActionCompletedAtOnce() throws Exception {
+        connectAlice("");
+        verb("{\"type\":\"join\"," + ALICE + "," + ROOM + "}");
+        server.drain(300);
+        assertEquals("ok", verb("{\"type\":\"send\"," + ALICE + "," + ROOM + ",\"object\":{\"type\":\"message\",\"content\":\"/me waves\"}}"));
+        assertEquals(List.of("PRIVMSG #a-room :\u0001ACTION waves\u0001"), server.drain(300));
+        assertEquals("ok", verb("{\"type\":\"send\"," + ALICE + "," + ROOM + ",\"object\":{\"type\":\"message\",\"content\":\"hi /me waves\"}}"));
+        assertEquals("PRIVMSG #a-room :hi /me waves", server.drain(300).get(0), "only a leading /me is a command");
+    }
+
+    @Test
+    void attendanceWritesExactlyNames() throws Exception {
+        connectAlice("");
+        server.drain(300);
+        assertEquals("ok", verb("{\"type\":\"query\"," + ALICE + "," + ROOM + ",\"object\":{\"type\":\"attendance\"}}"));
+        assertEquals(List.of("NAMES #a-room"), server.drain(300));
+        assertEquals("ok", verb("{\"type\":\"query\"," + ALICE + ",\"target\":{\"type\":\"room\",\"id\":\"irc.example.com/#a-room\"},\"object\":{\"type\":\"attendance\"}}"));
+        assertEquals(List.of("NAMES #a-room"), server.drain(300));
+        assertEquals("cannot query attendance without a valid channel name",
+                verb("{\"type\":\"query\"," + ALICE + ",\"target\":{\"type\":\"room\",\"id\":\"irc.example.com/\"},\"object\":{\"type\":\"attendance\"}}"));
+        assertEquals(IrcInstance.CRLF_ERROR,
+                verb("{\"type\":\"query\"," + ALICE + ",\"target\":{\"type\":\"room\",\"id\":\"x\",\"name\":\"#a\\rb\"},\"object\":{\"type\":\"attendance\"}}"));
+        assertEquals(List.of(), server.drain(300));
+        assertEquals("unknown 'type' 'topic'", verb("{\"type\":\"query\"," + ALICE + "," + ROOM + ",\"object\":{\"type\":\"topic\"}}"));
+    }
+
+    @Test
+    void topicIsSentWholeAndErrorsFailTheJob() throws Exception {
+        connectAlice("");
+        server.drain(300);
+        assertEquals("ok", verb("{\"type\":\"update\"," + ALICE + "," + ROOM + ",\"object\":{\"type\":\"topic\",\"content\":\"a :b c\"}}"));
+        assertEquals("TOPIC #a-room :a :b c", server.drain(300).get(0));
+        assertEquals("You're not a channel operator", verb("{\"type\":\"update\"," + ALICE
+                + ",\"target\":{\"type\":\"room\",\"id\":\"x\",\"name\":\"#notop\"},\"object\":{\"type\":\"topic\",\"content\":\"t\"}}"));
+        assertEquals("unknown update action: presence", verb("{\"type\":\"update\"," + ALICE + "," + ROOM + ",\"object\":{\"type\":\"presence\"}}"));
+    }
+
+    @Test
+    void nickChangeRenamesTheActorAndAClashIsAnError() throws Exception {
+        connectAlice("");
+        ObjectNode c = creds("alice", "");
+        String newNick = "{\"type\":\"update\"," + ALICE + ",\"target\":{\"type\":\"person\",\"id\":\"x\",\"name\":\"%s\"},\"object\":{\"type\":\"address\"}}";
+        assertEquals("Nickname is already in use.", run(newNick.formatted("taken"), c));
+        assertTrue(renames.isEmpty());
+        assertEquals("ok", run(newNick.formatted("alice2"), c));
+        assertEquals(1, renames.size());
+        assertEquals("alice2@127.0.0.1", renames.get(0).path("actor").path("id").asText());
+        assertEquals("alice2", renames.get(0).path("object").path("nick").asText());
+        assertTrue(pushes.stream().noneMatch(p -> p.path("object").path("type").asText().equals("address")), "own nick echo not pushed");
+    }
+
+    @Test
+    void otherPeoplesEventsArePushedAndStrayErrorsToo() throws Exception {
+        server = new FakeIrcServer();
+        server.caps = "server-time";
+        connectAlice("");
+        server.send("@time=2024-05-01T10:00:00.000Z :bob!b@h PRIVMSG #a-room :hello there");
+        server.send(":srv 404 alice #a-room :Cannot send to channel");
+        for (int i = 0; i < 100 && pushes.size() < 3; i++) {
+            Thread.sleep(20);
+        }
+        ObjectNode msg = pushes.stream().filter(p -> p.path("type").asText().equals("send")).findFirst().orElseThrow();
+        assertEquals("hello there", msg.path("object").path("content").asText());
+        assertEquals("bob@127.0.0.1", msg.path("actor").path("id").asText());
+        assertEquals("2024-05-01T10:00:00.000Z", msg.path("published").asText(), "IRCv3 server-time");
+        ObjectNode error = pushes.stream().filter(p -> p.has("error")).findFirst().orElseThrow();
+        assertEquals("Cannot send to channel", error.path("error").asText());
+    }
+
+    @Test
+    void disconnectAndCleanupUninitialize() throws Exception {
+        connectAlice("");
+        assertEquals("ok", verb("{\"type\":\"disconnect\"," + ALICE + "}"));
+        assertFalse(irc.isInitialized());
+        assertEquals("platform method announce not available", verb("{\"type\":\"announce\"," + ALICE + "}"));
+    }
+}

@@ -1,0 +1,126 @@
+// The drop-in lifecycle (design §5, issue 7): a platform JAR written into a running server's
+// deploy/ folder becomes a platform without a restart; replacing the JAR puts the new code in
+// place of the old worker; removing it stops the platform; a bad JAR is refused with a log line
+// saying why while everything else keeps working. Each step is asserted as a connected
+// socket.io-client sees it.
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { DROPTEST, connect, contextFor, echo, next, request, serverForTests, waitFor } from "../lib/harness.mjs";
+import { drop, jarVariant } from "../lib/jars.mjs";
+
+const server = serverForTests({ config: { jobs: { timeoutMs: 20_000 } } });
+const work = mkdtempSync(join(tmpdir(), "sockethub-dropin-"));
+const sockets = [];
+let deploy;
+before(async () => {
+  await server.ready;
+  deploy = server.host.deployDir;
+});
+after(() => {
+  sockets.forEach((s) => s.close());
+  rmSync(work, { recursive: true, force: true });
+});
+
+async function client() {
+  const socket = await connect(server.host.url, ["websocket"]);
+  sockets.push(socket);
+  return socket;
+}
+
+const say = (verb, content) => ({
+  type: verb, "@context": contextFor("droptest"), actor: { id: "operator", type: "person" },
+  object: { type: "message", content },
+});
+const registry = (socket) => request(socket, "schemas", undefined);
+const droptestIn = (r) => r.platforms.find((p) => p.id === "droptest");
+/** Polls `schemas` until `check(registry)` holds; resolves with that registry and how long it took. */
+async function registryWhen(socket, check, what) {
+  const started = Date.now();
+  const r = await waitFor(async () => { const r = await registry(socket); return check(r) ? r : null; }, 15_000, what);
+  return { registry: r, ms: Date.now() - started };
+}
+const fatalNotice = (error) => ({
+  "@context": contextFor("droptest"), type: "error", actor: { id: "droptest", type: "service" }, error,
+});
+
+describe("a platform JAR in deploy/", () => {
+  it("dropped while a client is connected: a live platform within about a second, with a new fingerprint", async () => {
+    const socket = await client();
+    const before = await registry(socket);
+    assert.equal(droptestIn(before), undefined);
+    drop(DROPTEST, deploy, "droptest.jar");
+    const { registry: after, ms } = await registryWhen(socket, droptestIn, "droptest in schemas");
+    console.log(`# droptest registered ${ms} ms after the drop`);
+    assert.ok(ms < 3000, `registered after ${ms} ms`);
+    assert.notEqual(after.fingerprint, before.fingerprint);
+    assert.equal(droptestIn(after).version, "1.0.0-SNAPSHOT");
+    assert.deepEqual(droptestIn(after).types, ["echo", "hang"]);
+    assert.equal((await request(socket, "message", say("echo", "hi"), 30_000)).object.content, "build one: hi");
+  });
+
+  it("replaced by another build: in-flight jobs and sessions are told, then the new code answers", async () => {
+    const socket = await client();
+    assert.equal((await request(socket, "message", say("echo", "old"), 30_000)).object.content, "build one: old");
+    const old = await registry(socket);
+    const hanging = request(socket, "message", say("hang", "in flight"), 30_000);
+    const notice = next(socket, "message", (m) => m.type === "error", 30_000);
+    await new Promise((r) => setTimeout(r, 300));
+    drop(jarVariant(DROPTEST, join(work, "v2.jar"), {
+      manifest: { "Bundle-Version": "2.0.0" }, files: { "droptest-build.txt": "two\n" },
+    }), deploy, "droptest.jar");
+    const answered = await hanging;
+    assert.equal(answered.error, "Error: platform droptest was replaced");
+    assert.deepEqual(await notice, fatalNotice(answered.error));
+    const { registry: now } = await registryWhen(socket, (r) => droptestIn(r)?.version === "2.0.0", "droptest 2.0.0");
+    assert.notEqual(now.fingerprint, old.fingerprint);
+    assert.equal((await request(socket, "message", say("echo", "new"), 30_000)).object.content, "build two: new");
+  });
+
+  it("removed: its sessions get the type:error message and the platform is gone", async () => {
+    const socket = await client();
+    assert.equal((await request(socket, "message", say("echo", "last"), 30_000)).object.content, "build two: last");
+    const notice = next(socket, "message", (m) => m.type === "error", 15_000);
+    const old = await registry(socket);
+    rmSync(join(deploy, "droptest.jar"));
+    assert.deepEqual(await notice, fatalNotice("Error: platform droptest was removed"));
+    const { registry: now } = await registryWhen(socket, (r) => !droptestIn(r), "droptest gone");
+    assert.notEqual(now.fingerprint, old.fingerprint);
+    assert.equal((await request(socket, "message", say("echo", "anyone?"))).error, "platform context URL not registered "
+      + "with this Sockethub instance. Unregistered platform @context value: https://sockethub.org/ns/context/platform/droptest/v1.jsonld");
+    assert.equal((await request(socket, "message", echo("dummy still here"), 30_000)).object.content, "dummy still here");
+  });
+});
+
+describe("a bad JAR in deploy/", () => {
+  const cases = [
+    ["without its messages schema", { remove: ["schemas/messages.json"] },
+      /DropTestPlatform.*Error during instantiation[\s\S]*platform droptest: missing schema resource schemas\/messages\.json/],
+    ["whose schema names a verb it has no method for", {
+      files: { "schemas/messages.json": JSON.stringify({ required: ["type"], properties: { type: { enum: ["echo", "hang", "shout"] } } }) },
+    }, /ERROR GatewayComponent - platform droptest refused: schema verbs without a @Verb method: shout \(bundle org\.sockethub\.platform\.bad1\)/],
+    ["whose manifest imports a package nobody exports", {
+      manifest: { "Import-Package": "org.example.missing,com.fasterxml.jackson.databind;version=\"[2.22,3)\",com.fasterxml.jackson.databind.node;version=\"[2.22,3)\",org.sockethub.api;version=\"[1.0,2)\"" },
+    }, /Error while starting bundle: file:\S+\/bad2\.jar: org\.osgi\.framework\.BundleException: Unable to resolve org\.sockethub\.platform\.bad2 .*missing requirement .*osgi\.wiring\.package=org\.example\.missing/],
+    ["whose manifest is malformed", { manifest: { "Bundle-Version": "one.two" } },
+      /Failed to install artifact: \S+\/bad3\.jar: java\.lang\.IllegalArgumentException: invalid version "one\.two"/],
+  ];
+  cases.forEach(([what, change, logLine], i) => {
+    it(`${what}: refused with a log line saying why, the rest keeps working`, async () => {
+      const socket = await client();
+      const before = await registry(socket);
+      const mark = server.host.log().length;
+      const name = `bad${i}.jar`;
+      drop(jarVariant(DROPTEST, join(work, name), { ...change, manifest: { "Bundle-SymbolicName": `org.sockethub.platform.bad${i}`, ...change.manifest } }), deploy, name);
+      await waitFor(() => logLine.test(server.host.log().slice(mark)), 10_000, `a log line matching ${logLine}`);
+      await new Promise((r) => setTimeout(r, 300));
+      const now = await registry(socket);
+      assert.equal(now.fingerprint, before.fingerprint);
+      assert.equal(droptestIn(now), undefined);
+      assert.equal((await request(socket, "message", echo("still fine"), 30_000)).object.content, "still fine");
+      rmSync(join(deploy, name));
+    });
+  });
+});

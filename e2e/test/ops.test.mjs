@@ -1,0 +1,94 @@
+// What an operator has: the sockethub:* console commands in the host's own Gogo shell
+// (--console), /health and /metrics (issue 7, design §12).
+import { after, before, describe, it } from "node:test";
+import assert from "node:assert/strict";
+import { TESTCHAT, connect, echo, next, request, serverForTests, startHost, startRedis, waitFor } from "../lib/harness.mjs";
+import { creds, verb } from "../lib/testchat.mjs";
+
+const server = serverForTests({ args: ["--console"], stdin: true, config: { janitor: { intervalMs: 60_000 } } });
+let socket;
+before(async () => {
+  await server.ready;
+  socket = await connect(server.host.url, ["websocket"]);
+  await request(socket, "message", echo("warm"), 60_000);
+});
+after(() => socket?.close());
+
+/** Types a console command and resolves with the host's output after it, once `until` shows up. */
+async function run(command, until) {
+  const mark = server.host.log().length;
+  server.host.type(command);
+  return waitFor(() => {
+    const out = server.host.log().slice(mark);
+    return until.test(out) ? out : null;
+  }, 20_000, `output of ${command} matching ${until}`);
+}
+
+describe("the console (--console)", () => {
+  it("lists platforms and workers", async () => {
+    const platforms = await run("sockethub:platforms", /dummy\s+\S+\s+org\.sockethub\.platform\.dummy.*up pid \d+\s+0/);
+    assert.match(platforms, /PLATFORM\s+VERSION\s+BUNDLE\s+WORKER\s+INSTANCES/);
+    const pid = await server.host.workerPid("dummy");
+    assert.match(await run("sockethub:workers", new RegExp(`dummy\\s+${pid}\\s+up`)), /WORKER\s+PID\s+STATE\s+UPTIME\s+RESTARTS\s+JOBS/);
+  });
+
+  it("deploys a platform JAR, shows its instances and sessions, and undeploys it", async () => {
+    await run(`sockethub:deploy ${TESTCHAT}`, /deployed .*sockethub-platform-testchat/);
+    await waitFor(async () => (await request(socket, "schemas")).platforms.some((p) => p.id === "testchat") || null, 20_000, "testchat");
+    assert.equal((await request(socket, "credentials", creds("opal", { password: "pw" }))).error, undefined);
+    assert.equal((await request(socket, "message", verb("connect", "opal"), 60_000)).error, undefined);
+    await run("sockethub:instances", /i\d+\s+testchat\s+opal\s+1\s+yes\s+0/);
+    await run("sockethub:sessions", new RegExp(`${socket.id}\\s+socket\\s+127\\.0\\.0\\.1\\s+\\S+\\s+i\\d+`));
+
+    const notice = next(socket, "message", (m) => m.type === "error", 20_000);
+    await run("sockethub:undeploy testchat", /removed .*sockethub-platform-testchat/);
+    assert.equal((await notice).error, "Error: platform testchat was removed");
+    await waitFor(async () => !(await request(socket, "schemas")).platforms.some((p) => p.id === "testchat") || null, 20_000, "testchat gone");
+  });
+
+  it("restarts a platform's worker", async () => {
+    const mark = server.host.log().length;
+    const old = await server.host.workerPid("dummy");
+    await run("sockethub:restart dummy", /restarted dummy/);
+    const fresh = await server.host.workerPid("dummy", mark);
+    assert.notEqual(fresh, old);
+    assert.equal((await request(socket, "message", echo("after restart"), 60_000)).object.content, "after restart");
+  });
+});
+
+describe("/health and /metrics", () => {
+  it("reports Redis and the workers, and counts jobs by outcome with their latency", async () => {
+    const health = await fetch(`${server.host.url}/health`);
+    assert.equal(health.status, 200);
+    const body = await health.json();
+    assert.equal(body.status, "ok");
+    assert.equal(body.redis, "ok");
+    assert.ok(body.workers.some((w) => w.platform === "dummy" && w.up));
+
+    await request(socket, "message", { ...echo("boom"), type: "fail" });
+    const metrics = await (await fetch(`${server.host.url}/metrics`)).text();
+    assert.match(metrics, /# TYPE sockethub_jobs_total counter/);
+    assert.match(metrics, /sockethub_jobs_total\{platform="dummy",outcome="result"\} [1-9]\d*/);
+    assert.match(metrics, /sockethub_jobs_total\{platform="dummy",outcome="failure"\} [1-9]\d*/);
+    assert.match(metrics, /# TYPE sockethub_job_duration_seconds histogram/);
+    assert.match(metrics, /sockethub_job_duration_seconds_bucket\{platform="dummy",le="\+Inf"\} [1-9]\d*/);
+    assert.match(metrics, /sockethub_job_duration_seconds_count\{platform="dummy"\} [1-9]\d*/);
+    assert.match(metrics, /sockethub_connections [1-9]\d*/);
+    assert.match(metrics, /sockethub_workers_up\{platform="dummy"\} 1/);
+    assert.match(metrics, /sockethub_redis_errors_total 0/);
+  });
+
+  it("answers 503 when Redis is gone", async () => {
+    const redis = await startRedis({ own: true });
+    const host = await startHost({ redisUrl: redis.url });
+    try {
+      await redis.stop();
+      const health = await fetch(`${host.url}/health`);
+      assert.equal(health.status, 503);
+      assert.equal((await health.json()).redis, "unreachable");
+      assert.match(await (await fetch(`${host.url}/metrics`)).text(), /sockethub_redis_errors_total [1-9]/);
+    } finally {
+      await host.stop();
+    }
+  });
+});

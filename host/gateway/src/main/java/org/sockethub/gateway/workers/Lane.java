@@ -1,0 +1,35 @@
+package org.sockethub.gateway.workers;
+
+/**
+ * Where a job goes: one jobs stream and the worker JVM that reads it. By default a platform has
+ * one lane for all its instances; with {@code workers.isolation: per-instance} each persistent
+ * instance has its own lane, so its connection lives in a JVM of its own.
+ *
+ * @param platformId the platform
+ * @param name       the stream suffix and worker name: the platform id, or
+ *                   {@code <platform>/<instance handle>}
+ */
+public record Lane(String platformId, String name) {
+
+    /**
+     * @param platformId a platform
+     * @return the lane shared by all of its instances
+     */
+    public static Lane of(String platformId) {
+        return new Lane(platformId, platformId);
+    }
+
+    /**
+     * @param platformId a platform
+     * @param handle     one of its instances
+     * @return that instance's own lane
+     */
+    public static Lane ofInstance(String platformId, String handle) {
+        return new Lane(platformId, platformId + "/" + handle);
+    }
+
+    /** @return whether this lane serves a single instance */
+    public boolean isolated() {
+        return !name.equals(platformId);
+    }
+}

@@ -1,0 +1,262 @@
+package org.sockethub.gateway.workers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RScript;
+import org.redisson.api.RStream;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamCreateGroupArgs;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.api.stream.StreamReadGroupArgs;
+import org.redisson.client.codec.StringCodec;
+import org.sockethub.gateway.RedisForTests;
+import org.sockethub.jobs.JobCipher;
+import org.sockethub.jobs.JobCodec;
+import org.sockethub.jobs.JobEvent;
+import org.sockethub.jobs.JobRequest;
+import org.sockethub.jobs.JobStreams;
+
+/**
+ * The job path's gateway side against a real Redis (spec §4, §7.7 "credentials + queue" and
+ * "queue"): a worker's side is played here with the same streams, codec and finishing script
+ * the real worker uses (the e2e tests run the real one).
+ */
+class JobRouterRedisTest {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private final byte[] key = JobCipher.newKey();
+    private final JobCodec codec = new JobCodec(new JobCipher(key));
+    private final List<JobEvent> pushes = new ArrayList<>();
+    private RedissonClient redis;
+    private ScheduledExecutorService timers;
+    private String node;
+    private JobRouter router;
+
+    @BeforeEach
+    void start() {
+        redis = RedisForTests.client();
+        timers = Executors.newScheduledThreadPool(1);
+        node = RedisForTests.nodeId();
+        router = new JobRouter(redis, node, codec, 20_000, timers, pushes::add, org.sockethub.gateway.ops.Metrics.NONE);
+    }
+
+    @AfterEach
+    void stop() {
+        router.close();
+        timers.shutdownNow();
+        redis.shutdown();
+    }
+
+    /** A worker's side of a lane: takes jobs and answers them like JobRunner does. */
+    private final class Worker {
+        final RStream<String, String> jobs;
+        final String consumer;
+        final JobCodec workerCodec = new JobCodec(new JobCipher(key)); // the key reached it through stdin
+
+        Worker(Lane lane, String consumer) {
+            this.jobs = redis.getStream(JobStreams.jobs(node, lane.name()), StringCodec.INSTANCE);
+            this.consumer = consumer;
+            try { // as JobRunner does: the gateway's own open() is asynchronous
+                jobs.createGroup(StreamCreateGroupArgs.name(JobStreams.GROUP).makeStream().id(StreamMessageId.ALL));
+            } catch (RuntimeException e) {
+                if (!String.valueOf(e.getMessage()).contains("BUSYGROUP")) {
+                    throw e;
+                }
+            }
+        }
+
+        Map<StreamMessageId, JobRequest> take(int count) {
+            Map<StreamMessageId, JobRequest> taken = new java.util.LinkedHashMap<>();
+            long deadline = System.currentTimeMillis() + 5_000;
+            while (taken.size() < count && System.currentTimeMillis() < deadline) {
+                var batch = jobs.readGroup(JobStreams.GROUP, consumer,
+                        StreamReadGroupArgs.neverDelivered().count(count - taken.size()).timeout(Duration.ofMillis(200)));
+                if (batch != null) {
+                    batch.forEach((id, fields) -> taken.put(id, workerCodec.openRequest(fields.get(JobStreams.FIELD))));
+                }
+            }
+            return taken;
+        }
+
+        void finish(StreamMessageId entry, JobEvent event) {
+            redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_WRITE, JobStreams.FINISH_SCRIPT, RScript.ReturnType.LONG,
+                    List.of(JobStreams.jobs(node, laneName()), JobStreams.events(node)), entry.toString(),
+                    workerCodec.seal(event), JobStreams.GROUP);
+        }
+
+        String laneName() {
+            return jobs.getName().substring(JobStreams.jobs(node, "").length());
+        }
+    }
+
+    private static ObjectNode json(String text) throws Exception {
+        return (ObjectNode) JSON.readTree(text);
+    }
+
+    private static JobEvent await(CompletableFuture<JobEvent> answer) throws Exception {
+        return answer.get(5, TimeUnit.SECONDS);
+    }
+
+    @Test
+    void carriesAJobAndItsCredentialsSealedToTheWorkerAndTheResultBack() throws Exception {
+        Lane lane = Lane.of("irc");
+        Worker worker = new Worker(lane, "w1");
+        ObjectNode activity = json("{\"type\":\"send\",\"actor\":{\"id\":\"alice\"},\"object\":{\"content\":\"top secret words\"}}");
+        ObjectNode credentials = json("{\"type\":\"credentials\",\"object\":{\"password\":\"hunter2\"}}");
+        CompletableFuture<JobEvent> answer = router.submit(lane, JobRequest.of("j1", "s1", "irc", activity, credentials));
+
+        Map<StreamMessageId, JobRequest> taken = worker.take(1);
+        String raw = redis.<String, String>getStream(JobStreams.jobs(node, "irc"), StringCodec.INSTANCE)
+                .range(StreamMessageId.MIN, StreamMessageId.MAX).values().iterator().next().get(JobStreams.FIELD);
+        assertFalse(raw.contains("hunter2") || raw.contains("top secret") || raw.contains("alice"), raw);
+        JobRequest job = taken.values().iterator().next();
+        assertEquals(credentials, job.credentials());
+        assertEquals(activity, job.activity());
+
+        ObjectNode result = json("{\"type\":\"send\",\"object\":{\"content\":\"delivered\"}}");
+        worker.finish(taken.keySet().iterator().next(), JobEvent.result("j1", result));
+        JobEvent event = await(answer);
+        assertEquals(JobEvent.Kind.RESULT, event.kind());
+        assertEquals(result, event.activity());
+        assertEquals(0, redis.getStream(JobStreams.jobs(node, "irc"), StringCodec.INSTANCE).size(), "the entry is gone");
+        assertEquals(0, router.inFlight());
+    }
+
+    @Test
+    void surfacesAFailureWithItsReason() throws Exception {
+        Lane lane = Lane.of("dummy");
+        Worker worker = new Worker(lane, "w1");
+        CompletableFuture<JobEvent> answer = router.submit(lane, JobRequest.of("j1", "s1", "dummy", json("{\"type\":\"fail\"}"), null));
+        worker.finish(worker.take(1).keySet().iterator().next(), JobEvent.failure("j1", "Error: failure message"));
+        JobEvent event = await(answer);
+        assertEquals(JobEvent.Kind.FAILURE, event.kind());
+        assertEquals("Error: failure message", event.error());
+    }
+
+    /**
+     * Separate asynchronous adds may overtake each other on Redis connections; order is what a
+     * caller gets by enqueueing each job once the previous one is queued, as a session's chain
+     * does for persistent platforms (the test pins that this is enough).
+     */
+    @Test
+    void handsJobsOverInTheOrderTheyWereQueued() throws Exception {
+        Lane lane = Lane.of("dummy");
+        Worker worker = new Worker(lane, "w1");
+        CompletableFuture<?> chain = CompletableFuture.completedFuture(null);
+        for (int i = 0; i < 20; i++) {
+            JobRequest job = JobRequest.of("j" + i, "s1", "dummy", json("{\"type\":\"echo\",\"n\":" + i + "}"), null);
+            chain = chain.thenCompose(previous -> router.enqueue(lane, job).queued());
+        }
+        chain.get(5, TimeUnit.SECONDS);
+        List<String> order = worker.take(20).values().stream().map(JobRequest::id).toList();
+        List<String> sent = new ArrayList<>();
+        for (int i = 0; i < 20; i++) {
+            sent.add("j" + i);
+        }
+        assertEquals(sent, order);
+    }
+
+    @Test
+    void answersTheJobsADeadWorkerHadTakenAndKeepsTheRestForTheNext() throws Exception {
+        Lane lane = Lane.of("dummy");
+        Worker dead = new Worker(lane, "dead");
+        List<CompletableFuture<JobEvent>> answers = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            answers.add(router.submit(lane, JobRequest.of("j" + i, "s1", "dummy", json("{\"type\":\"echo\"}"), null)));
+        }
+        assertEquals(2, dead.take(2).size());
+        assertEquals(2, router.failTaken(lane, "dead", "Error: session thread closed unexpectedly: 137"));
+        assertEquals("Error: session thread closed unexpectedly: 137", await(answers.get(0)).error());
+        assertEquals("Error: session thread closed unexpectedly: 137", await(answers.get(1)).error());
+        assertFalse(answers.get(2).isDone());
+
+        Worker next = new Worker(lane, "next");
+        Map<StreamMessageId, JobRequest> taken = next.take(1);
+        assertEquals(List.of("j2"), taken.values().stream().map(JobRequest::id).toList(), "the job not taken");
+        next.finish(taken.keySet().iterator().next(), JobEvent.result("j2", null));
+        assertEquals(JobEvent.Kind.RESULT, await(answers.get(2)).kind());
+        assertEquals(0, next.jobs.size(), "the failed ones are not run again");
+    }
+
+    /** A worker stopped for a replacement may still take a job: its successor runs it, answered once. */
+    @Test
+    void handsWhatAStoppedWorkerTookToItsSuccessor() throws Exception {
+        Lane lane = Lane.of("dummy");
+        Worker old = new Worker(lane, "old");
+        CompletableFuture<JobEvent> first = router.submit(lane, JobRequest.of("j0", "s1", "dummy", json("{\"type\":\"echo\"}"), null));
+        CompletableFuture<JobEvent> second = router.submit(lane, JobRequest.of("j1", "s1", "dummy", json("{\"type\":\"echo\"}"), null));
+        assertEquals(1, old.take(1).size());
+        assertEquals(1, router.requeueTaken(lane, "old"));
+        assertFalse(first.isDone(), "not answered: it goes to the successor");
+
+        Worker next = new Worker(lane, "next");
+        Map<StreamMessageId, JobRequest> taken = next.take(2);
+        assertEquals(List.of("j0", "j1"), taken.values().stream().map(JobRequest::id).sorted().toList(), "both jobs, once each");
+        taken.forEach((id, job) -> next.finish(id, JobEvent.result(job.id(), null)));
+        assertEquals(JobEvent.Kind.RESULT, await(first).kind());
+        assertEquals(JobEvent.Kind.RESULT, await(second).kind());
+        assertEquals(0, next.jobs.size(), "nothing left to run");
+    }
+
+    @Test
+    void timesAJobOutOnceAndWithdrawsIt() throws Exception {
+        router.close();
+        router = new JobRouter(redis, node, codec, 1_000, timers, pushes::add, org.sockethub.gateway.ops.Metrics.NONE);
+        Lane lane = Lane.of("dummy");
+        CompletableFuture<JobEvent> answer = router.submit(lane, JobRequest.of("j1", "s1", "dummy", json("{\"type\":\"hang\"}"), null));
+        JobEvent event = answer.get(5, TimeUnit.SECONDS);
+        assertEquals(JobEvent.Kind.TIMEOUT, event.kind());
+        assertEquals("Error: job timed out after 1000 ms", event.error());
+        assertEquals(0, router.inFlight());
+        Thread.sleep(200);
+        assertEquals(0, redis.getStream(JobStreams.jobs(node, "dummy"), StringCodec.INSTANCE).size(),
+                "no worker runs it later");
+    }
+
+    @Test
+    void discardsAnIsolatedInstancesLane() throws Exception {
+        Lane lane = Lane.ofInstance("irc", "i7");
+        new Worker(lane, "w1");
+        CompletableFuture<JobEvent> answer = router.submit(lane, JobRequest.of("j1", "s1", "i7", json("{\"type\":\"join\"}"), null));
+        Thread.sleep(200);
+        router.discard(lane, "Error: platform irc stopped");
+        assertEquals("Error: platform irc stopped", await(answer).error());
+        Thread.sleep(200);
+        assertEquals(0, redis.getKeys().countExists(JobStreams.jobs(node, "irc/i7")));
+    }
+
+    @Test
+    void deliversPushesInOrderAndLeavesNothingBehindAtClose() throws Exception {
+        ObjectNode said = json("{\"type\":\"send\"}");
+        var events = redis.<String, String>getStream(JobStreams.events(node), StringCodec.INSTANCE);
+        for (int i = 0; i < 5; i++) {
+            events.add(org.redisson.api.stream.StreamAddArgs.entry(JobStreams.FIELD,
+                    codec.seal(JobEvent.push("irc", "i" + i, said))));
+        }
+        long deadline = System.currentTimeMillis() + 5_000;
+        while (pushes.size() < 5 && System.currentTimeMillis() < deadline) {
+            Thread.sleep(20);
+        }
+        assertEquals(List.of("i0", "i1", "i2", "i3", "i4"), pushes.stream().map(JobEvent::instance).toList());
+        JobRouter.Submission queued = router.enqueue(Lane.of("dummy"), JobRequest.of("j1", "s1", "dummy", said, null));
+        queued.queued().get(5, TimeUnit.SECONDS);
+        router.close();
+        assertEquals("Error: server shutting down", await(queued.answer()).error());
+        assertTrue(redis.getKeys().getKeysStreamByPattern(JobStreams.all(node)).findAny().isEmpty());
+    }
+}
