@@ -40,6 +40,8 @@ public final class JobRouter implements AutoCloseable {
                            CompletableFuture<StreamMessageId> entry, long started) {
     }
 
+    private static final long ENTRY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+
     private final RedissonClient redis;
     private final String nodeId;
     private final JobCodec codec;
@@ -173,10 +175,11 @@ public final class JobRouter implements AutoCloseable {
     public int failTaken(Lane lane, String consumer, String error) {
         RStream<String, String> stream = stream(lane);
         List<StreamMessageId> taken = takenBy(stream, consumer);
+        long deadline = System.nanoTime() + ENTRY_WAIT_NANOS;
         int failed = 0;
         for (Map.Entry<String, Pending> p : pending.entrySet()) {
-            StreamMessageId id = p.getValue().entry().getNow(null);
-            if (id != null && p.getValue().lane().equals(lane) && taken.contains(id)
+            StreamMessageId id = p.getValue().lane().equals(lane) ? entryOf(p.getValue(), deadline) : null;
+            if (id != null && taken.contains(id)
                     && answer(p.getKey(), JobEvent.failure(p.getKey(), error))) {
                 failed++;
             }
@@ -208,10 +211,11 @@ public final class JobRouter implements AutoCloseable {
     public int requeueTaken(Lane lane, String consumer) {
         RStream<String, String> stream = stream(lane);
         List<StreamMessageId> taken = takenBy(stream, consumer);
+        long deadline = System.nanoTime() + ENTRY_WAIT_NANOS;
         int requeued = 0;
         for (Map.Entry<String, Pending> p : pending.entrySet()) {
             Pending job = p.getValue();
-            StreamMessageId id = job.entry().getNow(null);
+            StreamMessageId id = job.lane().equals(lane) ? entryOf(job, deadline) : null;
             if (id == null || !job.lane().equals(lane) || !taken.contains(id)) {
                 continue;
             }
@@ -327,6 +331,22 @@ public final class JobRouter implements AutoCloseable {
         }, System.nanoTime() - p.started());
         p.answer().complete(event);
         return true;
+    }
+
+    /**
+     * A pending job's stream entry id. A worker can read an entry before this gateway has seen
+     * the reply to the XADD that created it, so a job still being added is waited for briefly
+     * rather than taken for one that was never queued (all such waits share one deadline).
+     */
+    private static StreamMessageId entryOf(Pending job, long deadline) {
+        try {
+            return job.entry().get(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return null;
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            return null;
+        }
     }
 
     private RStream<String, String> stream(Lane lane) {
