@@ -1,9 +1,14 @@
 // Persistent platform instances (spec §3.5–§3.9, design §7, issue 3), with the testchat platform
 // dropped into the server's deploy/ folder: who may share a connection, fan-out, pushes, the
-// janitor's grace, credential failures, actor renames, and workers dying with jobs in flight.
+// janitor's grace, credential failures, actor renames, workers dying with jobs in flight, and the
+// platform replaced under a running job.
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { TESTCHAT, connect, next, request, serverForTests } from "../lib/harness.mjs";
+import { mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
+import { TESTCHAT, connect, next, request, serverForTests, waitFor } from "../lib/harness.mjs";
+import { drop, jarVariant } from "../lib/jars.mjs";
 import { CHAT, creds, person, say, verb } from "../lib/testchat.mjs";
 const silence = (socket, event, ms) => new Promise((ok, fail) => {
   const on = (payload) => fail(new Error(`unexpected ${event}: ${JSON.stringify(payload)}`));
@@ -27,7 +32,8 @@ async function connected(actor, object) {
 
 const server = serverForTests({
   deploy: [TESTCHAT],
-  config: { janitor: { intervalMs: 1000 }, jobs: { timeoutMs: 4000 }, workers: { restartBackoffMs: 200 } },
+  // more sockets than the default per-address cap (20) stay open across this file
+  config: { janitor: { intervalMs: 1000 }, jobs: { timeoutMs: 4000 }, workers: { restartBackoffMs: 200 }, rateLimiter: { maxConnectionsPerIp: 100 } },
 });
 after(async () => {
   open.forEach((s) => s.close());
@@ -154,5 +160,29 @@ describe("a worker dying with persistent jobs in flight", () => {
     assert.equal((await notice).error, "Error: job timed out after 4000 ms");
     assert.equal((await request(socket, "message", say("kim", "x"))).error, "send called on uninitialized platform");
     assert.equal((await request(socket, "message", verb("connect", "kim"))).error, undefined);
+  });
+});
+
+describe("a persistent platform replaced in deploy/", () => {
+  it("lets the job its instance is running finish, then ends the instance and tells its sessions; the new code connects", async () => {
+    const socket = await connected("rita", { password: "pw" });
+    const notice = next(socket, "message", (m) => m.type === "error", 20_000);
+    const waiting = request(socket, "message", verb("wait", "rita", { object: { ms: 1500 } }), 20_000);
+    await new Promise((r) => setTimeout(r, 500)); // running on the old worker
+    const work = mkdtempSync(join(tmpdir(), "sockethub-persistent-"));
+    try {
+      drop(jarVariant(TESTCHAT, join(work, "v2.jar"), { manifest: { "Bundle-Version": "2.0.0" } }),
+        server.host.deployDir, basename(TESTCHAT));
+      assert.deepEqual(await notice, {
+        "@context": CHAT, type: "error", actor: { id: "rita", type: "service" }, error: "Error: platform testchat was replaced",
+      });
+      assert.equal((await waiting).error, undefined, "the running job was answered by the draining worker");
+      await waitFor(async () => (await request(socket, "schemas", undefined)).platforms
+        .find((p) => p.id === "testchat")?.version === "2.0.0", 15_000, "testchat 2.0.0");
+      const again = await request(socket, "message", verb("connect", "rita"), 30_000);
+      assert.equal(again.error, undefined, JSON.stringify(again));
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
   });
 });

@@ -487,6 +487,19 @@ public final class Gateway implements ClientEvents {
      */
     public void platformStopped(String platformId, String error) {
         deliver(statelessUsers.getOrDefault(platformId, Set.of()), fatalNotice(platformId, platformId, error));
+        platformReplaced(platformId, error);
+    }
+
+    /**
+     * A platform's worker is draining for new code (the platform was replaced or restarted): its
+     * running jobs still get their answers, so the sessions of its stateless platform lose
+     * nothing; its persistent instances end with the old worker, so those are forgotten and their
+     * sessions get the fatal {@code type: "error"} message.
+     *
+     * @param platformId the platform
+     * @param error      what happened, e.g. {@code Error: platform irc was replaced}
+     */
+    public void platformReplaced(String platformId, String error) {
         for (PersistentInstance instance : instances.of(platformId)) {
             // its connection died with the worker
             instances.remove(instance);

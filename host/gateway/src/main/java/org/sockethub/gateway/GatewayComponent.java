@@ -131,7 +131,7 @@ public class GatewayComponent {
                 event -> gateway.pushed(event), metrics);
         supervisor = new WorkerSupervisor(new WorkerSettings(workerCommand(context), config.workerMaxHeapMb(),
                 config.workerRestartBackoffMs(), config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(),
-                config.jobTimeoutMs(), config.redisUrl(), nodeId, key, config.sentry()), router, timers,
+                config.jobTimeoutMs(), config.redisUrl(), nodeId, key, config.sentry(), config.workerDrainTimeoutMs()), router, timers,
                 (lane, error) -> {
                     report("worker for " + lane.name() + " died: " + error, Map.of("platform", lane.platformId()));
                     gateway.workerDied(lane, error);
@@ -235,12 +235,18 @@ public class GatewayComponent {
         }
         PlatformRegistry.Entry current = registry.snapshot().platform(descriptor.id());
         if (current != null && current.location().equals(reference.getBundle().getLocation())) {
-            String error = "Error: platform " + descriptor.id() + " was "
-                    + (org.sockethub.gateway.workers.PlatformJars.fileStillThere(reference.getBundle()) ? "replaced" : "removed");
+            boolean replaced = org.sockethub.gateway.workers.PlatformJars.fileStillThere(reference.getBundle());
+            String error = "Error: platform " + descriptor.id() + " was " + (replaced ? "replaced" : "removed");
             registry.remove(descriptor.id());
-            supervisor.stop(descriptor.id());
-            router.failAll(descriptor.id(), error);
-            gateway.platformStopped(descriptor.id(), error);
+            if (replaced) {
+                // the new code registers in a moment: the old worker finishes what it is running
+                supervisor.drain(descriptor.id(), error);
+                gateway.platformReplaced(descriptor.id(), error);
+            } else {
+                supervisor.stop(descriptor.id());
+                router.failAll(descriptor.id(), error);
+                gateway.platformStopped(descriptor.id(), error);
+            }
             LOG.info("platform {} removed; registry fingerprint {}", descriptor.id(), registry.snapshot().fingerprint());
         }
     }
@@ -265,14 +271,10 @@ public class GatewayComponent {
         ObjectNode merged = descriptor.config();
         merged.setAll(config.packageConfig(descriptor.id()));
         int concurrency = descriptor.persist() ? 1 : Math.max(1, merged.path("concurrency").asInt(10));
-        if (replacing) {
-            // as on removal: what the old worker holds is answered now; jobs it takes while stopping go to the new one
-            router.failAll(descriptor.id(), "Error: platform " + descriptor.id() + " was replaced");
-        }
         supervisor.start(descriptor.id(), platformJars.locationFor(descriptor.id(), reference.getBundle()), merged, concurrency, descriptor.persist() && config.isolatedInstances());
         if (replacing) {
-            // the old worker and the connections it held are gone
-            gateway.platformStopped(descriptor.id(), "Error: platform " + descriptor.id() + " was replaced");
+            // the old worker drains (supervisor.start), and the connections it held end with it
+            gateway.platformReplaced(descriptor.id(), "Error: platform " + descriptor.id() + " was replaced");
         }
         LOG.info("platform {} {} registered from {}; registry fingerprint {}", descriptor.id(), descriptor.version(),
                 bundle, registry.snapshot().fingerprint());

@@ -112,6 +112,14 @@ public record GatewayConfig(JsonNode root) {
         return root.path("workers").path("maxHeapMb").asInt(256);
     }
 
+    /**
+     * @return how long a replaced platform's worker may take to finish its running jobs
+     *         ({@code workers.drainTimeoutMs}, default 10 s, never more than {@code jobs.timeoutMs})
+     */
+    public long workerDrainTimeoutMs() {
+        return Math.min(jobTimeoutMs(), root.path("workers").path("drainTimeoutMs").asLong(10_000));
+    }
+
     public long workerRestartBackoffMs() {
         return root.path("workers").path("restartBackoffMs").asLong(500);
     }

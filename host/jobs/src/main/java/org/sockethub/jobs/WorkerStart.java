@@ -24,4 +24,10 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 public record WorkerStart(String key, String redisUrl, String nodeId, String platformId, String lane, String bundle,
                           ObjectNode config, String consumer, int concurrency, long heartbeatMs, long jobTimeoutMs,
                           String cacheDir, ObjectNode sentry) {
+
+    /**
+     * The one other line a gateway may write to a worker's stdin, when the worker's platform was
+     * replaced: take no more jobs, finish the running ones, then exit. Closing stdin means: exit now.
+     */
+    public static final String DRAIN = "{\"type\":\"drain\"}";
 }

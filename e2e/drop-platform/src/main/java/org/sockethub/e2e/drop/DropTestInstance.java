@@ -32,6 +32,16 @@ public class DropTestInstance implements PlatformInstance {
         job.complete(result);
     }
 
+    /** Answers like {@link #echo}, {@value #SLOW_MS} ms later: a job still running when the JAR is replaced. */
+    @Verb
+    public void slow(Job job) {
+        java.util.concurrent.CompletableFuture.delayedExecutor(SLOW_MS, java.util.concurrent.TimeUnit.MILLISECONDS)
+                .execute(() -> echo(job));
+    }
+
+    /** How long {@link #slow} takes. */
+    public static final long SLOW_MS = 1500;
+
     /** Never completes: the job is in flight until the platform goes away or the job times out. */
     @Verb
     public void hang(Job job) {

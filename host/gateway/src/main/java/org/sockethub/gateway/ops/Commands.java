@@ -104,16 +104,18 @@ public final class Commands {
     }
 
     /**
-     * Restarts a platform's workers; their instances end and their sessions are told.
+     * Restarts a platform's workers: the old ones drain (their running jobs are answered), its
+     * persistent instances end and their sessions are told.
      *
      * @param platformId the platform
      */
     public void restart(String platformId) {
-        if (!workers.restart(platformId)) {
+        String error = "Error: platform " + platformId + " was restarted";
+        if (!workers.restart(platformId, error)) {
             out().println("no platform " + platformId);
             return;
         }
-        gateway.platformStopped(platformId, "Error: platform " + platformId + " was restarted");
+        gateway.platformReplaced(platformId, error);
         out().println("restarted " + platformId);
     }
 

@@ -199,10 +199,9 @@ public final class JobRouter implements AutoCloseable {
 
     /**
      * Puts back, at the end of its stream, every job a worker stopped on purpose had taken but not
-     * answered, so that the lane's next worker runs it. A worker being replaced (its platform's
-     * JAR was replaced) can still take jobs from its stream until its process has exited; the jobs
-     * it was running when it was told to stop have been answered already ({@link #failAll}), so
-     * what is left was sent for the new code.
+     * answered, so that the lane's next worker runs it. A worker being replaced can still read
+     * jobs from its stream after it was told to drain; it runs none of them (it reports them,
+     * {@link #requeue}), and whatever is left when it exits was sent for the new code too.
      *
      * @param lane     the stopped worker's lane
      * @param consumer its consumer name
@@ -210,13 +209,31 @@ public final class JobRouter implements AutoCloseable {
      */
     public int requeueTaken(Lane lane, String consumer) {
         RStream<String, String> stream = stream(lane);
-        List<StreamMessageId> taken = takenBy(stream, consumer);
+        int requeued = requeue(lane, takenBy(stream, consumer));
+        try {
+            stream.removeConsumer(JobStreams.GROUP, consumer);
+        } catch (RuntimeException e) {
+            LOG.debug("cleaning up after {}: {}", consumer, e.toString());
+        }
+        return requeued;
+    }
+
+    /**
+     * Puts stream entries a worker read but will not run back at the end of their stream, for the
+     * lane's next worker; each job keeps its one answer.
+     *
+     * @param lane    the lane
+     * @param entries the entries, e.g. what a draining worker read after it was told to drain
+     * @return how many jobs were put back
+     */
+    public int requeue(Lane lane, List<StreamMessageId> entries) {
+        RStream<String, String> stream = stream(lane);
         long deadline = System.nanoTime() + ENTRY_WAIT_NANOS;
         int requeued = 0;
         for (Map.Entry<String, Pending> p : pending.entrySet()) {
             Pending job = p.getValue();
             StreamMessageId id = job.lane().equals(lane) ? entryOf(job, deadline) : null;
-            if (id == null || !job.lane().equals(lane) || !taken.contains(id)) {
+            if (id == null || !entries.contains(id)) {
                 continue;
             }
             try {
@@ -237,14 +254,13 @@ public final class JobRouter implements AutoCloseable {
             }
         }
         try {
-            if (!taken.isEmpty()) {
-                StreamMessageId[] ids = taken.toArray(new StreamMessageId[0]);
+            if (!entries.isEmpty()) {
+                StreamMessageId[] ids = entries.toArray(new StreamMessageId[0]);
                 stream.ack(JobStreams.GROUP, ids);
                 stream.remove(ids);
             }
-            stream.removeConsumer(JobStreams.GROUP, consumer);
         } catch (RuntimeException e) {
-            LOG.debug("cleaning up after {}: {}", consumer, e.toString());
+            LOG.debug("cleaning up entries of {}: {}", lane.name(), e.toString());
         }
         return requeued;
     }

@@ -16,8 +16,10 @@ import java.util.List;
  * @param nodeId           this gateway node
  * @param key              the node's job key
  * @param sentry           the {@code sentry} settings, handed to workers
+ * @param drainTimeoutMs   how long a replaced worker may take to finish the jobs it is running
+ *                         ({@code workers.drainTimeoutMs}); what is still running then is failed
  */
 public record WorkerSettings(List<String> command, int maxHeapMb, long restartBackoffMs, long heartbeatMs,
                              long heartbeatTimeoutMs, long jobTimeoutMs, String redisUrl, String nodeId, byte[] key,
-                             com.fasterxml.jackson.databind.node.ObjectNode sentry) {
+                             com.fasterxml.jackson.databind.node.ObjectNode sentry, long drainTimeoutMs) {
 }

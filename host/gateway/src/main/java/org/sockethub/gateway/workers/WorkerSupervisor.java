@@ -62,6 +62,8 @@ public final class WorkerSupervisor implements AutoCloseable {
     private final org.sockethub.gateway.ops.Metrics metrics;
     private final Map<String, Template> templates = new LinkedHashMap<>();
     private final Map<String, Worker> workers = new LinkedHashMap<>();
+    /** Workers finishing their jobs for new code ({@link #drain}); stopped at once by {@link #close}. */
+    private final java.util.Set<Worker> draining = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Numbers every worker this supervisor starts, so no two ever share a consumer name. */
     private final java.util.concurrent.atomic.AtomicLong launches = new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledFuture<?> watchdog;
@@ -97,7 +99,7 @@ public final class WorkerSupervisor implements AutoCloseable {
      * @param isolated    one worker per persistent instance
      */
     public synchronized void start(String platformId, String bundle, ObjectNode config, int concurrency, boolean isolated) {
-        stop(platformId);
+        drain(platformId, "Error: platform " + platformId + " was replaced");
         templates.put(platformId, new Template(bundle, config, concurrency, isolated));
         if (!isolated) {
             launchLane(Lane.of(platformId));
@@ -166,16 +168,65 @@ public final class WorkerSupervisor implements AutoCloseable {
     }
 
     /**
-     * Starts a platform's workers afresh from the same bundle (an operator's {@code restart}).
+     * Hands a platform's lanes over to new code: its workers take no more jobs and finish the
+     * ones they are running, then exit (no restart, no message to sessions). A job still running
+     * after {@code drainTimeoutMs} is answered with {@code error} and the worker is stopped; a job
+     * a draining worker read but did not start goes back on the stream for its successor.
      *
      * @param platformId the platform
+     * @param error      the answer for jobs that do not finish in time, e.g. {@code Error: platform irc was replaced}
+     */
+    public synchronized void drain(String platformId, String error) {
+        templates.remove(platformId);
+        for (java.util.Iterator<Worker> it = workers.values().iterator(); it.hasNext(); ) {
+            Worker w = it.next();
+            if (w.lane.platformId().equals(platformId)) {
+                it.remove();
+                w.stopping = true;
+                w.stopError = error;
+                if (w.restart != null) {
+                    w.restart.cancel(false);
+                }
+                Process p = w.process;
+                if (p == null || !p.isAlive()) {
+                    continue;
+                }
+                LOG.info("draining the worker for {} (pid {})", w.lane.name(), p.pid());
+                draining.add(w);
+                try {
+                    OutputStream stdin = p.getOutputStream();
+                    stdin.write((WorkerStart.DRAIN + "\n").getBytes(StandardCharsets.UTF_8));
+                    stdin.flush();
+                } catch (IOException e) {
+                    w.terminateAsync();
+                    continue;
+                }
+                timers.schedule(() -> {
+                    if (p.isAlive()) {
+                        int failed = router.failTaken(w.lane, w.consumer, error);
+                        LOG.warn("the worker for {} did not drain within {} ms; {} job(s) failed", w.lane.name(),
+                                settings.drainTimeoutMs(), failed);
+                        w.terminateAsync();
+                    }
+                }, settings.drainTimeoutMs(), TimeUnit.MILLISECONDS);
+            }
+        }
+    }
+
+    /**
+     * Starts a platform's workers afresh from the same bundle (an operator's {@code restart}):
+     * the old ones drain ({@link #drain}).
+     *
+     * @param platformId the platform
+     * @param error      the answer for jobs that do not finish in time
      * @return whether the platform is known
      */
-    public synchronized boolean restart(String platformId) {
+    public synchronized boolean restart(String platformId, String error) {
         Template t = templates.get(platformId);
         if (t == null) {
             return false;
         }
+        drain(platformId, error);
         start(platformId, t.bundle(), t.config(), t.concurrency(), t.isolated());
         return true;
     }
@@ -250,6 +301,7 @@ public final class WorkerSupervisor implements AutoCloseable {
                             w.booted = true;
                         }
                         case "fatal" -> w.fatal = msg.path("error").asText();
+                        case "left" -> requeueLeft(w, msg.path("entries"));
                         default -> LOG.info("[{}] {}", w.lane.name(), line);
                     }
                 } catch (IOException notJson) {
@@ -259,6 +311,17 @@ public final class WorkerSupervisor implements AutoCloseable {
         } catch (IOException ignored) {
             // the worker is gone
         }
+    }
+
+    /** A draining worker read jobs it will not run: they go back on the stream for its successor. */
+    private void requeueLeft(Worker w, JsonNode entries) {
+        List<org.redisson.api.stream.StreamMessageId> ids = new ArrayList<>();
+        for (JsonNode id : entries) {
+            String[] parts = id.asText().split("-");
+            ids.add(new org.redisson.api.stream.StreamMessageId(Long.parseLong(parts[0]), Long.parseLong(parts[1])));
+        }
+        int requeued = router.requeue(w.lane, ids);
+        LOG.info("{} job(s) read by the draining worker for {} went back to its stream", requeued, w.lane.name());
     }
 
     private void relayLog(Worker w, InputStream stderr) {
@@ -286,6 +349,7 @@ public final class WorkerSupervisor implements AutoCloseable {
                 }
             }
         } finally {
+            draining.remove(w);
             deleteTree(w.cache);
         }
     }
@@ -302,9 +366,9 @@ public final class WorkerSupervisor implements AutoCloseable {
         int code = process.exitValue();
         if (w.stopping || closed) {
             LOG.info("worker for {} stopped (exit {})", w.lane.name(), code);
-            String stopped = "Error: platform " + w.lane.platformId() + " stopped";
+            String stopped = w.stopError != null ? w.stopError : "Error: platform " + w.lane.platformId() + " stopped";
             if (hasSuccessor(w)) {
-                // replaced: what it took while stopping was sent for the new worker (issue 7)
+                // drained for new code: what it read but did not start was sent for the new worker
                 int requeued = router.requeueTaken(w.lane, w.consumer);
                 if (requeued > 0) {
                     LOG.info("{} job(s) taken by the old worker for {} while it stopped went to its successor", requeued, w.lane.name());
@@ -314,6 +378,9 @@ public final class WorkerSupervisor implements AutoCloseable {
             router.failTaken(w.lane, w.consumer, stopped);
             if (w.lane.isolated()) {
                 router.discard(w.lane, stopped);
+            } else if (!closed && !hasTemplate(w.lane.platformId())) {
+                // drained and no new code came: the jobs queued for it will never run
+                router.failAll(w.lane.platformId(), stopped);
             }
             return;
         }
@@ -333,6 +400,10 @@ public final class WorkerSupervisor implements AutoCloseable {
                 scheduleRestart(w);
             }
         }
+    }
+
+    private synchronized boolean hasTemplate(String platformId) {
+        return templates.containsKey(platformId);
     }
 
     /** @return whether another worker now serves this worker's lane (its platform was replaced) */
@@ -418,6 +489,7 @@ public final class WorkerSupervisor implements AutoCloseable {
                 }
                 exits.add(w.terminateAsync());
             }
+            draining.forEach(w -> exits.add(w.terminateAsync()));
             workers.clear();
             templates.clear();
         }
@@ -440,6 +512,8 @@ public final class WorkerSupervisor implements AutoCloseable {
         volatile long lastBeat;
         volatile long startedAt;
         volatile boolean stopping;
+        /** The answer for jobs cut off by an intended stop, e.g. {@code Error: platform irc was replaced}. */
+        volatile String stopError;
         volatile boolean booted;
         volatile Thread control;
         volatile java.nio.file.Path cache;

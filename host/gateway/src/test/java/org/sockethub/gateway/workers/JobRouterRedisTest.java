@@ -224,6 +224,37 @@ class JobRouterRedisTest {
         assertEquals(0, next.jobs.size(), "nothing left to run");
     }
 
+    /**
+     * A draining worker that read jobs after it was told to drain reports them; they go back on
+     * the stream for its successor, each keeping its one answer, while the jobs it runs stay its own.
+     */
+    @Test
+    void requeuesWhatADrainingWorkerReadButWillNotRun() throws Exception {
+        Lane lane = Lane.of("dummy");
+        Worker draining = new Worker(lane, "draining");
+        Map<String, CompletableFuture<JobEvent>> answers = new java.util.LinkedHashMap<>();
+        for (int i = 0; i < 2; i++) {
+            answers.put("j" + i, router.submit(lane, JobRequest.of("j" + i, "s1", "dummy", json("{\"type\":\"echo\"}"), null)));
+        }
+        Map<StreamMessageId, JobRequest> read = draining.take(2);
+        var entries = new ArrayList<>(read.entrySet());
+        Map.Entry<StreamMessageId, JobRequest> running = entries.get(0);
+        Map.Entry<StreamMessageId, JobRequest> left = entries.get(1);
+        assertEquals(1, router.requeue(lane, List.of(left.getKey())));
+        assertFalse(answers.get(left.getValue().id()).isDone());
+
+        Worker next = new Worker(lane, "next");
+        Map<StreamMessageId, JobRequest> taken = next.take(1);
+        assertEquals(List.of(left.getValue().id()), taken.values().stream().map(JobRequest::id).toList());
+        next.finish(taken.keySet().iterator().next(), JobEvent.result(left.getValue().id(), null));
+        draining.finish(running.getKey(), JobEvent.result(running.getValue().id(), null));
+        for (CompletableFuture<JobEvent> answer : answers.values()) {
+            assertEquals(JobEvent.Kind.RESULT, await(answer).kind());
+        }
+        assertEquals(0, next.jobs.size(), "nothing left to run");
+        assertEquals(0, router.failTaken(lane, "draining", "Error: platform dummy was replaced"), "nothing left to fail");
+    }
+
     @Test
     void timesAJobOutOnceAndWithdrawsIt() throws Exception {
         router.close();

@@ -69,6 +69,11 @@ final class JobRunner {
         return t;
     });
     private final Map<String, Instance> instances = new ConcurrentHashMap<>();
+    /** Entries taken and not yet finished in Redis (their finishing script included). */
+    private final java.util.concurrent.atomic.AtomicInteger unfinished = new java.util.concurrent.atomic.AtomicInteger();
+    private volatile boolean draining;
+    /** Told which entries this worker read after {@link #drain} and will not run. */
+    private final java.util.function.Consumer<List<StreamMessageId>> leftBehind;
 
     /** One platform instance and its queue of jobs waiting for the previous one to complete. */
     private final class Instance {
@@ -94,7 +99,8 @@ final class JobRunner {
     }
 
     JobRunner(WorkerStart start, PlatformDescriptor descriptor, Platform platform, RedissonClient redis, JobCodec codec,
-              ScheduledExecutorService timers) {
+              ScheduledExecutorService timers, java.util.function.Consumer<List<StreamMessageId>> leftBehind) {
+        this.leftBehind = leftBehind;
         this.start = start;
         this.descriptor = descriptor;
         this.platform = platform;
@@ -108,10 +114,18 @@ final class JobRunner {
         this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, start.concurrency()));
     }
 
+    /**
+     * Runs jobs until {@link #drain} is called, then returns once every job taken has finished
+     * and every instance has run its cleanup.
+     */
     void run() throws InterruptedException {
         createGroup();
-        while (true) {
+        while (!draining) {
             slots.acquire();
+            if (draining) {
+                slots.release();
+                break;
+            }
             int free = 1 + slots.drainPermits();
             Map<StreamMessageId, Map<String, String>> batch;
             try {
@@ -128,10 +142,30 @@ final class JobRunner {
             }
             int taken = batch == null ? 0 : batch.size();
             slots.release(free - taken);
+            if (taken > 0 && draining) {
+                // read after the drain began: not run here; the gateway hands them to the new worker
+                LOG.info("{} job(s) read while draining left for the next worker", taken);
+                leftBehind.accept(List.copyOf(batch.keySet()));
+                break;
+            }
             if (taken > 0) {
                 batch.forEach((id, fields) -> accept(id, fields.get(JobStreams.FIELD)));
             }
         }
+        while (unfinished.get() > 0) {
+            Thread.sleep(20);
+        }
+        for (Instance instance : List.copyOf(instances.values())) {
+            shutDown(instance, "Error: platform instance was shut down");
+        }
+    }
+
+    /**
+     * This worker's platform was replaced: it takes no more jobs and {@link #run} returns once
+     * the ones it took have finished (a job that never finishes is given up at its timeout).
+     */
+    void drain() {
+        draining = true;
     }
 
     private void createGroup() {
@@ -145,6 +179,7 @@ final class JobRunner {
     }
 
     private void accept(StreamMessageId entry, String sealed) {
+        unfinished.incrementAndGet();
         JobRequest request;
         try {
             request = codec.openRequest(sealed);
@@ -299,6 +334,7 @@ final class JobRunner {
         script.evalAsync(RScript.Mode.READ_WRITE, JobStreams.FINISH_SCRIPT, RScript.ReturnType.LONG,
                         finishKeys, entry.toString(), event == null ? "" : codec.seal(event), JobStreams.GROUP)
                 .whenComplete((ok, error) -> {
+                    unfinished.decrementAndGet();
                     if (error != null) {
                         LOG.warn("could not answer job entry {}: {}", entry, error.toString());
                     }

@@ -65,7 +65,9 @@ public final class WorkerMain {
         WorkerStart start = JSON.readValue(first, WorkerStart.class);
         Logger log = LoggerFactory.getLogger("worker." + start.platformId());
         ErrorReporting.start(start.sentry(), "worker", java.util.Map.of("platform", start.platformId()));
-        watchStdin(reader);
+        java.util.concurrent.atomic.AtomicReference<Runnable> onDrain =
+                new java.util.concurrent.atomic.AtomicReference<>(() -> Runtime.getRuntime().halt(0));
+        watchStdin(reader, onDrain);
 
         // Redis connects while Felix boots: the two are independent and each takes a few hundred ms.
         CompletableFuture<RedissonClient> connecting = CompletableFuture.supplyAsync(
@@ -80,21 +82,31 @@ public final class WorkerMain {
         });
         timers.setRemoveOnCancelPolicy(true); // one timeout per job, cancelled when it completes
         JobCodec codec = new JobCodec(new JobCipher(Base64.getDecoder().decode(start.key())));
-        JobRunner runner = new JobRunner(start, platform.descriptor(), platform, redis, codec, timers);
+        JobRunner runner = new JobRunner(start, platform.descriptor(), platform, redis, codec, timers, channel::left);
         if (start.heartbeatMs() > 0) {
             timers.scheduleAtFixedRate(channel::heartbeat, start.heartbeatMs(), start.heartbeatMs(), TimeUnit.MILLISECONDS);
         }
+        onDrain.set(runner::drain);
         channel.ready();
         log.info("worker for {} ready (pid {})", start.lane(), ProcessHandle.current().pid());
         runner.run();
+        log.info("worker for {} drained; exiting", start.lane());
+        redis.shutdown(0, 2, TimeUnit.SECONDS);
+        Runtime.getRuntime().halt(0);
     }
 
-    /** The gateway closing our stdin means it is gone: leave at once. */
-    private static void watchStdin(BufferedReader reader) {
+    /**
+     * The gateway closing our stdin means it is gone, or wants this worker gone at once: leave at
+     * once. A {@code drain} line means this worker's platform was replaced: take no more jobs,
+     * finish the ones running, then leave ({@link JobRunner#drain}).
+     */
+    private static void watchStdin(BufferedReader reader, java.util.concurrent.atomic.AtomicReference<Runnable> onDrain) {
         Thread t = new Thread(() -> {
             try {
-                while (reader.read() >= 0) {
-                    // nothing else is sent after the start line
+                for (String line; (line = reader.readLine()) != null; ) {
+                    if (WorkerStart.DRAIN.equals(line.strip())) {
+                        onDrain.get().run();
+                    }
                 }
             } catch (IOException ignored) {
                 // treat as closed
@@ -136,6 +148,17 @@ public final class WorkerMain {
 
         synchronized void heartbeat() {
             out.println("{\"type\":\"heartbeat\"}");
+        }
+
+        /** Stream entries this draining worker read and will not run: the gateway requeues them. */
+        void left(java.util.List<org.redisson.api.stream.StreamMessageId> entries) {
+            ObjectNode msg = JSON.createObjectNode();
+            msg.put("type", "left");
+            var ids = msg.putArray("entries");
+            entries.forEach(id -> ids.add(id.toString()));
+            synchronized (this) {
+                out.println(msg.toString());
+            }
         }
 
         /** An exception escaped outside a job: tell the gateway what, then die. */
