@@ -1,8 +1,8 @@
 // A stock Apache Karaf for the end-to-end tests: a fresh copy of the distribution the build
 // unpacked (KARAF_DIST), with free loopback ports, Maven resolution offline from the build's own
 // local repository, the given features installed at boot (featuresBoot, as feature:install would),
-// and the gateway's settings as system properties. Started with `bin/karaf server` in a process
-// group of its own, stopped with SIGTERM to that group.
+// and the gateway's settings in its ConfigAdmin file etc/org.sockethub.gateway.cfg. Started with
+// `bin/karaf server` in a process group of its own, stopped with SIGTERM to that group.
 import { spawn } from "node:child_process";
 import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
@@ -32,8 +32,9 @@ export function setProperty(file, key, value) {
  * @param {object} o
  * @param {string[]} o.features features to install at boot, from FEATURES_URL
  * @param {Record<string,string>} o.systemProperties added to etc/system.properties
+ * @param {Record<string,Record<string,string>>} o.configs ConfigAdmin configurations by pid, written as etc/<pid>.cfg
  */
-export async function startKaraf({ features, systemProperties = {} }) {
+export async function startKaraf({ features, systemProperties = {}, configs = {} }) {
   if (!existsSync(join(KARAF_DIST, "bin/karaf"))) throw new Error(`no Karaf distribution at ${KARAF_DIST} (the e2e build unpacks it)`);
   const dir = mkdtempSync(join(tmpdir(), "sockethub-karaf-"));
   const home = join(dir, "karaf");
@@ -60,6 +61,9 @@ export async function startKaraf({ features, systemProperties = {} }) {
   setProperty(featuresCfg, "featuresRepositories", `${readProperty(cfg, "featuresRepositories")}, ${FEATURES_URL}`);
   setProperty(featuresCfg, "featuresBoot", `${readProperty(cfg, "featuresBoot")}, (${features.join(", ")})`);
   for (const [key, value] of Object.entries(systemProperties)) setProperty(etc("system.properties"), key, value);
+  for (const [pid, properties] of Object.entries(configs)) {
+    writeFileSync(etc(`${pid}.cfg`), Object.entries(properties).map(([k, v]) => `${k} = ${v}\n`).join(""));
+  }
 
   const child = spawn(join(home, "bin/karaf"), ["server"], {
     cwd: home, detached: true, stdio: ["ignore", "pipe", "pipe"], env: { ...process.env, KARAF_OPTS: "" },

@@ -6,6 +6,8 @@
 // Another platform is a row in PLATFORMS: its feature and a check run through a connected socket.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
 import { connect, contextFor, echo, freePort, request, startRedis, waitFor } from "../lib/harness.mjs";
 import { startFixtures } from "../lib/http-fixtures.mjs";
 import { WORKER_HOME, startKaraf } from "../lib/karaf.mjs";
@@ -46,10 +48,13 @@ before(async () => {
   url = `http://127.0.0.1:${port}`;
   karaf = await startKaraf({
     features: ["sockethub-gateway", ...PLATFORMS.map((p) => p.feature)],
-    systemProperties: {
-      "sockethub.config": JSON.stringify({ sockethub: { host: "127.0.0.1", port }, redis: { url: redis.url },
-        packageConfig: { feeds: { allowPrivateAddresses: true } } }), // the fixtures are on 127.0.0.1
-      "sockethub.worker.home": WORKER_HOME,
+    systemProperties: { "sockethub.worker.home": WORKER_HOME },
+    configs: {
+      // as an operator writes it: etc/org.sockethub.gateway.cfg, read through ConfigAdmin
+      "org.sockethub.gateway": {
+        "sockethub.host": "127.0.0.1", "sockethub.port": port, "redis.url": redis.url,
+        "packageConfig.feeds.allowPrivateAddresses": "true", // the fixtures are on 127.0.0.1
+      },
     },
   });
 });
@@ -91,5 +96,25 @@ describe("Karaf 4.4.10 with the sockethub features", () => {
     for (const platform of PLATFORMS) assert.match(out, new RegExp(`(?:^|[\\r\\n])${platform.id}\\s+\\S+\\s+org\\.sockethub\\.platform\\.${platform.id}.*up pid \\d+`), out);
     assert.match(out, /WORKER\s+PID\s+STATE\s+UPTIME\s+RESTARTS\s+JOBS/, out);
     assert.match(out, new RegExp(`${socket.id}\\s+socket\\s+127\\.0\\.0\\.1`), out);
+  });
+
+  it("restarts the gateway with a changed etc/org.sockethub.gateway.cfg", async () => {
+    const port = await freePort();
+    const cfg = join(karaf.home, "etc/org.sockethub.gateway.cfg");
+    writeFileSync(cfg, readFileSync(cfg, "utf8").replace(/^sockethub\.port = .*$/m, `sockethub.port = ${port}`));
+    const moved = `http://127.0.0.1:${port}`;
+    const again = await waitFor(async () => {
+      try {
+        return await connect(moved, ["websocket"]);
+      } catch {
+        return null;
+      }
+    }, 60_000, `the gateway listening on ${moved}`);
+    try {
+      const answer = await request(again, "message", echo("after the change"), 60_000);
+      assert.equal(answer.object?.content, "after the change", JSON.stringify(answer));
+    } finally {
+      again.close();
+    }
   });
 });

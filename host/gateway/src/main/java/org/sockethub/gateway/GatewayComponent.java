@@ -51,12 +51,17 @@ import org.slf4j.LoggerFactory;
  * come and go.
  *
  * <p>Configuration comes from the framework property {@code sockethub.config} (the launcher's
- * resolved configuration as JSON); the worker command from {@code sockethub.worker.command}
- * (a JSON array: class path and main class of the worker mode).
+ * resolved configuration as JSON), with the ConfigAdmin configuration {@code org.sockethub.gateway}
+ * on top when there is one (Karaf's {@code etc/org.sockethub.gateway.cfg}; a change restarts the
+ * gateway with it); the worker command from {@code sockethub.worker.command} (a JSON array: class
+ * path and main class of the worker mode).
  */
-@Component(immediate = true)
+@Component(immediate = true, configurationPid = GatewayComponent.PID,
+        configurationPolicy = org.osgi.service.component.annotations.ConfigurationPolicy.OPTIONAL)
 public class GatewayComponent {
 
+    /** The ConfigAdmin pid of the gateway's settings. */
+    public static final String PID = "org.sockethub.gateway";
     private static final Logger LOG = LoggerFactory.getLogger(GatewayComponent.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
@@ -89,9 +94,9 @@ public class GatewayComponent {
     private final org.sockethub.gateway.workers.PlatformJars platformJars = new org.sockethub.gateway.workers.PlatformJars();
 
     @Activate
-    void activate(BundleContext context) throws Exception {
+    void activate(BundleContext context, Map<String, Object> properties) throws Exception {
         try {
-            start(context);
+            start(context, properties);
             InetSocketAddress bound = transport.start();
             LOG.info("sockethub listening on ws://{}:{}{}", config.host(), bound.getPort(), config.path());
             announce(context, "listening", Map.of("sockethub.port", bound.getPort()));
@@ -113,8 +118,8 @@ public class GatewayComponent {
         status = context.registerService(Map.class.getName(), Map.copyOf(props), props);
     }
 
-    private void start(BundleContext context) throws Exception {
-        config = GatewayConfig.parse(context.getProperty("sockethub.config"));
+    private void start(BundleContext context, Map<String, Object> properties) throws Exception {
+        config = GatewayConfig.resolve(context.getProperty("sockethub.config"), properties);
         String nodeId = randomId();
         byte[] key = JobCipher.newKey();
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, r -> {

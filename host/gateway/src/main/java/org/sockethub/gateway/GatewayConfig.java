@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.util.Map;
 
 /**
  * The gateway's view of the resolved configuration (file, environment and flags already merged
@@ -14,6 +15,79 @@ import java.io.UncheckedIOException;
 public record GatewayConfig(JsonNode root) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+
+    /**
+     * ConfigAdmin and DS properties that are not settings: the framework's own, and a
+     * reference's {@code <name>.target} and {@code <name>.cardinality.minimum}.
+     */
+    private static final java.util.regex.Pattern NOT_A_SETTING = java.util.regex.Pattern.compile(
+            "^(service|component|felix|osgi|objectClass)(\\..*)?$|^[^.]+\\.(target|cardinality\\.minimum)$");
+    /** A property text that is meant as a JSON number, boolean, array or object rather than text. */
+    private static final java.util.regex.Pattern JSON_VALUE =
+            java.util.regex.Pattern.compile("^(-?\\d+(\\.\\d+)?([eE][-+]?\\d+)?|true|false|null|\\[.*\\]|\\{.*\\})$", java.util.regex.Pattern.DOTALL);
+
+    /**
+     * The configuration from the framework property {@code sockethub.config} (the launcher's
+     * resolved configuration), with the ConfigAdmin properties of {@code org.sockethub.gateway}
+     * on top (Karaf's {@code etc/org.sockethub.gateway.cfg}). A property's dotted name is a path
+     * into the configuration ({@code redis.url}, {@code packageConfig.feeds.allowPrivateAddresses});
+     * a text value that reads as a JSON number, boolean, array or object is taken as one.
+     *
+     * @param base       the {@code sockethub.config} JSON, or {@code null}
+     * @param properties the component's properties (DS adds its own, which are ignored)
+     * @return the configuration
+     * @throws IllegalArgumentException naming each bad key, as the launcher does for its file
+     */
+    public static GatewayConfig resolve(String base, Map<String, ?> properties) {
+        GatewayConfig config = parse(base);
+        ObjectNode overlay = overlay(properties);
+        if (overlay.isEmpty()) {
+            return config;
+        }
+        ObjectNode merged = config.root() instanceof ObjectNode o ? o.deepCopy() : JSON.createObjectNode();
+        org.sockethub.jobs.ConfigSchema.merge(merged, overlay);
+        java.util.List<String> problems = org.sockethub.jobs.ConfigSchema.problems(merged);
+        if (!problems.isEmpty()) {
+            throw new IllegalArgumentException("configuration org.sockethub.gateway is invalid:\n  - "
+                    + String.join("\n  - ", problems));
+        }
+        return new GatewayConfig(merged);
+    }
+
+    /**
+     * @param properties ConfigAdmin properties
+     * @return them as a configuration object
+     */
+    static ObjectNode overlay(Map<String, ?> properties) {
+        ObjectNode out = JSON.createObjectNode();
+        for (Map.Entry<String, ?> p : new java.util.TreeMap<>(properties).entrySet()) {
+            if (NOT_A_SETTING.matcher(p.getKey()).matches() || p.getValue() == null) {
+                continue;
+            }
+            String[] path = p.getKey().split("\\.");
+            ObjectNode at = out;
+            for (int i = 0; i < path.length - 1; i++) {
+                at = at.withObjectProperty(path[i]);
+            }
+            at.set(path[path.length - 1], value(p.getValue()));
+        }
+        return out;
+    }
+
+    private static JsonNode value(Object v) {
+        if (v instanceof String text) {
+            String t = text.strip();
+            if (JSON_VALUE.matcher(t).matches()) {
+                try {
+                    return JSON.readTree(t);
+                } catch (IOException notJson) {
+                    // text after all
+                }
+            }
+            return JSON.getNodeFactory().textNode(text);
+        }
+        return JSON.valueToTree(v);
+    }
 
     /**
      * @param json the configuration as JSON text, or {@code null} for all defaults

@@ -4,20 +4,15 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import com.networknt.schema.Error;
-import com.networknt.schema.Schema;
-import com.networknt.schema.SchemaLocation;
-import com.networknt.schema.SchemaRegistry;
-import com.networknt.schema.dialect.Dialects;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.stream.Collectors;
+import org.sockethub.jobs.ConfigSchema;
 
 /**
  * The resolved configuration: defaults, then the config file, then environment variables, then
@@ -28,7 +23,6 @@ import java.util.stream.Collectors;
 final class Configuration {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final Schema SCHEMA = loadSchema();
 
     private final ObjectNode resolved;
     private final Path source;
@@ -51,12 +45,10 @@ final class Configuration {
     /** @return every setting with its default, and the schema it follows */
     static ObjectNode defaults() {
         ObjectNode out = JSON.createObjectNode();
-        out.put("$schema", SCHEMA_ID);
+        out.put("$schema", ConfigSchema.ID);
         out.setAll(readResource("defaults.json"));
         return out;
     }
-
-    static final String SCHEMA_ID = "https://sockethub.org/schemas/jvm/sockethub-config.json";
 
     static Configuration load(Cli cli, Map<String, String> env, Path workingDir) throws ConfigException {
         ObjectNode config = readResource("defaults.json");
@@ -71,7 +63,7 @@ final class Configuration {
                 throw new ConfigException("cannot read config file " + file + ": " + e.getMessage());
             }
             check(fromFile, "config file " + file);
-            merge(config, (ObjectNode) fromFile);
+            ConfigSchema.merge(config, (ObjectNode) fromFile);
         }
         applyEnvironment(config, env);
         applyFlags(config, cli);
@@ -190,35 +182,10 @@ final class Configuration {
         if (!config.isObject()) {
             throw new ConfigException(what + " must be a JSON object");
         }
-        List<Error> errors = SCHEMA.validate(config);
-        if (!errors.isEmpty()) {
-            throw new ConfigException(what + " is invalid:\n" + errors.stream().map(Configuration::describe)
-                    .map(s -> "  - " + s).collect(Collectors.joining("\n")));
-        }
-    }
-
-    private static String describe(Error e) {
-        String where = e.getInstanceLocation().toString();
-        if ("additionalProperties".equals(e.getKeyword())) {
-            return (where.isEmpty() ? "" : where + ": ") + "unknown key \"" + e.getProperty() + "\"";
-        }
-        if ("required".equals(e.getKeyword())) {
-            return (where.isEmpty() ? "" : where + ": ") + "missing key \"" + e.getProperty() + "\"";
-        }
-        return (where.isEmpty() ? "(root)" : where) + ": " + e.getMessage().replaceFirst("^\\S*: ", "");
-    }
-
-    /** Deep merge: objects merge key by key, anything else replaces. */
-    static void merge(ObjectNode into, ObjectNode from) {
-        for (Iterator<Map.Entry<String, JsonNode>> it = from.fields(); it.hasNext(); ) {
-            Map.Entry<String, JsonNode> f = it.next();
-            JsonNode existing = into.get(f.getKey());
-            if (existing instanceof ObjectNode target && f.getValue() instanceof ObjectNode source
-                    && !"packageConfig".equals(f.getKey())) {
-                merge(target, source);
-            } else {
-                into.set(f.getKey(), f.getValue().deepCopy());
-            }
+        List<String> problems = ConfigSchema.problems(config);
+        if (!problems.isEmpty()) {
+            throw new ConfigException(what + " is invalid:\n" + problems.stream()
+                    .map(p -> "  - " + p).collect(Collectors.joining("\n")));
         }
     }
 
@@ -230,9 +197,4 @@ final class Configuration {
         }
     }
 
-    private static Schema loadSchema() {
-        JsonNode schema = readResource("config-schema.json");
-        return SchemaRegistry.withDefaultDialect(Dialects.getDraft7())
-                .getSchema(SchemaLocation.of(schema.get("$id").asText()), schema);
-    }
 }
