@@ -6,8 +6,9 @@ import assert from "node:assert/strict";
 import { mkdirSync } from "node:fs";
 import { join } from "node:path";
 import { chromium } from "playwright-core";
-import { ROOT, serverForTests } from "../lib/harness.mjs";
+import { ROOT, connect, contextFor, request, serverForTests, waitFor } from "../lib/harness.mjs";
 import { rawIrc, startIrc } from "../lib/irc-peer.mjs";
+import { startProsody } from "../lib/xmpp-peer.mjs";
 
 const SHOTS = join(ROOT, "e2e/target/screenshots");
 // the feeds page fetches the examples' own fixture feed, on 127.0.0.1: the operator allows that here
@@ -15,8 +16,10 @@ const server = serverForTests({ args: ["--examples"], config: { packageConfig: {
   feeds: { allowPrivateAddresses: true }, metadata: { allowPrivateAddresses: true } } } });
 let browser;
 let irc;
+let prosody;
 before(async () => {
   irc = await startIrc();
+  prosody = await startProsody({ users: { page: "pagepw", peer: "peerpw" } });
   await server.ready;
   mkdirSync(SHOTS, { recursive: true });
   browser = await chromium.launch({ executablePath: process.env.CHROMIUM ?? "/usr/bin/chromium", args: ["--no-sandbox"] });
@@ -24,6 +27,7 @@ before(async () => {
 after(async () => {
   await browser?.close();
   await irc?.stop();
+  await prosody?.stop();
 });
 
 async function open(path) {
@@ -113,6 +117,48 @@ describe("the examples pages", () => {
       await heard;
       await page.waitForSelector("#messages li.mine:has-text('hello raw client')");
       await page.screenshot({ path: join(SHOTS, "irc.png"), fullPage: true });
+      assert.deepEqual(errors, []);
+    } finally {
+      peer.close();
+      await page.close();
+    }
+  });
+
+  it("chats in an XMPP room with another client through the XMPP page", async () => {
+    const room = "browser@conference.localhost";
+    const xmppServer = `xmpp://127.0.0.1:${prosody.port}`;
+    const { page, errors } = await open(`/examples/xmpp.html?${new URLSearchParams({ jid: "page@localhost", server: xmppServer, room })}`);
+    await page.fill("#password", "pagepw");
+    await page.click("#connect");
+    await page.waitForSelector("#connected.ok", { timeout: 30_000 });
+    await page.click("#join");
+    await page.waitForSelector("#joined.ok", { timeout: 30_000 });
+
+    // another Sockethub client in the same room
+    const XMPP = contextFor("xmpp");
+    const actor = { id: "peer@localhost", type: "person", name: "peer" };
+    const peer = await connect(server.host.url, ["websocket"]);
+    try {
+      const heard = [];
+      peer.on("message", (m) => heard.push(m));
+      const ok = async (event, activity) => {
+        const ack = await request(peer, event, activity, 30_000);
+        assert.equal(ack.error, undefined, JSON.stringify(ack));
+      };
+      await ok("credentials", { "@context": XMPP, type: "credentials", actor,
+        object: { type: "credentials", userAddress: "peer@localhost", password: "peerpw", resource: "peer", server: xmppServer } });
+      await ok("message", { "@context": XMPP, type: "connect", actor });
+      await ok("message", { "@context": XMPP, type: "join", actor, target: { id: room, type: "room" } });
+      await ok("message", { "@context": XMPP, type: "send", actor, target: { id: room, type: "room" },
+        object: { type: "message", content: "hello page" } });
+      await page.waitForSelector("#messages li:has-text('hello page')", { timeout: 15_000 });
+
+      await page.fill("#text", "hello peer");
+      await page.click("#send");
+      await page.waitForSelector("#messages li.mine:has-text('hello peer')");
+      await waitFor(() => heard.some((m) => m.type === "send" && m.object?.content === "hello peer"), 15_000, "the peer hearing the page");
+      assert.equal(await page.locator("#messages li:has-text('hello peer')").count(), 1, "the room's echo is not listed again");
+      await page.screenshot({ path: join(SHOTS, "xmpp.png"), fullPage: true });
       assert.deepEqual(errors, []);
     } finally {
       peer.close();

@@ -112,17 +112,31 @@ export function listItem(list, who, text, kind = "") {
 }
 
 /**
- * The chat pages (IRC, XMPP): #connect stores credentials and connects, #join joins #room,
- * #send sends #text there, and incoming messages, joins, leaves, updates and errors are listed
- * in #messages.
+ * The chat pages (IRC, XMPP): #connect stores credentials and connects; into #chat go #room with
+ * its #join button, #messages and #text with its #send button; incoming messages, joins, leaves,
+ * updates and errors are listed in #messages.
  *
  * @param {object} chat
  * @param {string} chat.platform     the platform id
+ * @param {{label: string, value: string}} chat.room the room field's label and first value
  * @param {() => object} chat.actor  the actor of every activity
  * @param {() => object} chat.credentials the credentials object
  * @param {() => string} chat.who    how to name ourselves once connected
  */
-export function chatPage({ platform, actor, credentials, who }) {
+export function chatPage({ platform, room, actor, credentials, who }) {
+  // the part every chat page shares: a room to join, what is said in it, and a line to send
+  $("chat").innerHTML = `
+    <div class="row">
+      <div><label for="room">${room.label}</label><input type="text" id="room"></div>
+      <button id="join" disabled>Join</button>
+    </div>
+    <div id="joined" class="result"></div>
+    <ul class="messages" id="messages"></ul>
+    <div class="row">
+      <div><label for="text">Message</label><input type="text" id="text"></div>
+      <button id="send" disabled>Send</button>
+    </div>`;
+  $("room").value = room.value;
   const ctx = contextFor(platform);
   const target = () => ({ id: $("room").value, name: $("room").value, type: "room" });
   const name = (a) => a?.name ?? a?.id;
@@ -147,7 +161,8 @@ export function chatPage({ platform, actor, credentials, who }) {
   });
   onMessage((activity) => {
     if (activity.type === "send" && activity.object?.content !== undefined) {
-      listItem($("messages"), name(activity.actor), activity.object.content);
+      // a room's echo of what we said (XMPP rooms send it back) is listed already
+      if (name(activity.actor) !== name(actor())) listItem($("messages"), name(activity.actor), activity.object.content);
     } else if (activity.type === "error" || activity.error) {
       listItem($("messages"), "", activity.error ?? "error", "notice");
     } else if (["join", "leave"].includes(activity.type)) {
