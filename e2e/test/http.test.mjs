@@ -11,15 +11,23 @@ import { creds as chatCreds, say, verb } from "../lib/testchat.mjs";
 const http = { enabled: true, requireRequestId: true, maxMessagesPerRequest: 3, maxPayloadBytes: 2048,
   idempotencyTtlMs: 5000, requestTimeoutMs: 4000, idleTimeoutMs: 2000 };
 const server = serverForTests({ config: { httpActions: http }, deploy: [TESTCHAT] });
-/** Waits for the host's dummy worker to be up: the 2 s idle timeout would otherwise count its boot. */
-async function warm(host) {
+/**
+ * Runs a first job on the host's dummy worker and, where it is deployed, the testchat worker: the
+ * 2 s idle timeout would otherwise count their cold first job (class loading, JIT) on a busy machine.
+ */
+async function warm(host, { testchat = false } = {}) {
   const socket = await connect(host.url, ["websocket"]);
   await request(socket, "message", echo("warm"), 60_000);
+  if (testchat) {
+    await request(socket, "credentials", chatCreds("warm-up", { password: "pw" }), 60_000);
+    await request(socket, "message", verb("connect", "warm-up"), 60_000);
+    await request(socket, "message", say("warm-up", "warm"), 60_000);
+  }
   socket.close();
 }
 before(async () => {
   await server.ready;
-  await warm(server.host);
+  await warm(server.host, { testchat: true });
 });
 
 let ids = 0;

@@ -2,7 +2,7 @@
 // block announced by one `error` event, and 20 sockets per address.
 import { before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { connect, echo, next, request, serverForTests } from "../lib/harness.mjs";
+import { connect, echo, next, request, serverForTests, waitFor } from "../lib/harness.mjs";
 
 const envelope = (summary) => ({
   type: "Error",
@@ -68,8 +68,14 @@ describe("the per-address connection cap", () => {
       assert.deepEqual(await error, envelope("too many concurrent connections from this address"));
       assert.equal(await gone, "io server disconnect");
       sockets.pop().close();
-      await new Promise((r) => setTimeout(r, 300));
-      const again = await connect(server.host.url, ["websocket"]);
+      // the server counts the closed socket out when it sees the close: until then a new one is refused
+      const again = await waitFor(async () => {
+        const socket = await connect(server.host.url, ["websocket"]);
+        const refused = next(socket, "disconnect", () => true, 1000).then(() => true, () => false);
+        if (!(await refused)) return socket;
+        socket.close();
+        return null;
+      }, 10_000, "a socket accepted once one of the 20 closed");
       assert.equal((await request(again, "message", echo("room again"))).object.content, "room again");
       again.close();
     } finally {
