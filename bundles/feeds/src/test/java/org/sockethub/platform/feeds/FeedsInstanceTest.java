@@ -10,17 +10,13 @@ import com.sun.net.httpserver.HttpServer;
 import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.sockethub.api.Job;
 import org.sockethub.api.PlatformContext;
+import org.sockethub.api.testkit.RecordingContext;
+import org.sockethub.api.testkit.RecordingJob;
 
 /** The verb through the guard, against a fixture server on 127.0.0.1. */
 class FeedsInstanceTest {
@@ -30,41 +26,8 @@ class FeedsInstanceTest {
     private String base;
     private final List<String> seen = new CopyOnWriteArrayList<>();
 
-    static final class RecordingJob implements Job {
-        final ObjectNode activity;
-        ObjectNode result;
-        String error;
-
-        RecordingJob(ObjectNode activity) {
-            this.activity = activity;
-        }
-
-        @Override public ObjectNode activity() { return activity; }
-        @Override public String type() { return activity.path("type").asText(); }
-        @Override public Optional<ObjectNode> credentials() { return Optional.empty(); }
-        @Override public void complete() { result = activity; }
-        @Override public void complete(ObjectNode r) { result = r; }
-        @Override public void fail(String message) { error = message; }
-        @Override public void fail(Throwable cause) { error = "Error: " + cause.getMessage(); }
-    }
-
     static PlatformContext context(String config) {
-        return new PlatformContext() {
-            @Override public String platformId() { return "feeds"; }
-            @Override public String actorId() { return "feeds"; }
-            @Override public ObjectNode config() {
-                ObjectNode c = new FeedsPlatform().descriptor().config();
-                try {
-                    c.setAll((ObjectNode) JSON.readTree(config));
-                } catch (Exception e) {
-                    throw new IllegalStateException(e);
-                }
-                return c;
-            }
-            @Override public Logger log() { return LoggerFactory.getLogger("feeds-test"); }
-            @Override public void sendToClient(ObjectNode activity) { }
-            @Override public CompletionStage<Void> updateActor(ObjectNode credentials) { return CompletableFuture.completedFuture(null); }
-        };
+        return new RecordingContext("feeds", "feeds", RecordingContext.withSettings(new FeedsPlatform().descriptor().config(), config));
     }
 
     @BeforeEach
@@ -102,7 +65,7 @@ class FeedsInstanceTest {
     private RecordingJob fetch(FeedsInstance feeds, String url, String object) throws Exception {
         ObjectNode activity = (ObjectNode) JSON.readTree("{\"type\":\"fetch\",\"id\":\"j1\",\"actor\":{\"id\":\"" + url + "\",\"type\":\"feed\"}"
                 + (object == null ? "" : ",\"object\":" + object) + "}");
-        RecordingJob job = new RecordingJob(activity);
+        RecordingJob job = RecordingJob.of(activity, null);
         try {
             feeds.fetch(job);
         } catch (Exception e) {
@@ -116,28 +79,28 @@ class FeedsInstanceTest {
     void fetchesWithSinceAndLimitWhenTheOperatorAllowsLoopback() throws Exception {
         RecordingJob job = fetch(new FeedsInstance(context("{\"allowPrivateAddresses\":true}"), "1.0.0"), base + "sockethub-news.xml",
                 "{\"since\":\"2020-01-01T00:00:00.000Z\",\"limit\":3}");
-        assertNull(job.error);
-        assertEquals(3, job.result.path("totalItems").asInt());
-        assertEquals("j1", job.result.path("id").asText());
+        assertNull(job.error());
+        assertEquals(3, job.result().path("totalItems").asInt());
+        assertEquals("j1", job.result().path("id").asText());
     }
 
     @Test
     void refusesLoopbackByDefault() throws Exception {
         RecordingJob job = fetch(new FeedsInstance(context("{}"), "1.0.0"), base + "rdf.xml", null);
-        assertEquals("Error: blocked non-public address 127.0.0.1", job.error);
+        assertEquals("Error: blocked non-public address 127.0.0.1", job.error());
         assertEquals(List.of(), seen);
     }
 
     @Test
     void clientFieldsCannotLiftTheRule() throws Exception {
         RecordingJob job = fetch(new FeedsInstance(context("{}"), "1.0.0"), base + "rdf.xml", "{\"allowPrivateAddresses\":true}");
-        assertTrue(job.error.startsWith("Error: blocked non-public address"), job.error);
+        assertTrue(job.error().startsWith("Error: blocked non-public address"), job.error());
         assertEquals(List.of(), seen);
     }
 
     @Test
     void httpErrorsNameTheStatus() throws Exception {
         RecordingJob job = fetch(new FeedsInstance(context("{\"allowPrivateAddresses\":true}"), "1.0.0"), base + "missing.xml", null);
-        assertEquals("Error: request failed: 404 Not Found for " + base + "missing.xml", job.error);
+        assertEquals("Error: request failed: 404 Not Found for " + base + "missing.xml", job.error());
     }
 }

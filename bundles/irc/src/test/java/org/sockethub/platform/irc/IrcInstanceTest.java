@@ -7,63 +7,24 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.time.Duration;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.sockethub.api.Job;
-import org.sockethub.api.PlatformContext;
+import org.sockethub.api.testkit.RecordingContext;
+import org.sockethub.api.testkit.RecordingJob;
 
 /** The verbs against a scripted server (spec §3.11): what is written, and when each job completes. */
 class IrcInstanceTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
-    /** A job that records its outcome: "ok" or the error text. */
-    static final class TestJob implements Job {
-        final ObjectNode activity;
-        final ObjectNode credentials;
-        final CompletableFuture<String> outcome = new CompletableFuture<>();
-
-        TestJob(String json, ObjectNode credentials) throws Exception {
-            this.activity = (ObjectNode) JSON.readTree(json);
-            this.credentials = credentials;
-        }
-
-        @Override public ObjectNode activity() { return activity; }
-        @Override public String type() { return activity.path("type").asText(); }
-        @Override public Optional<ObjectNode> credentials() { return Optional.ofNullable(credentials); }
-        @Override public void complete() { outcome.complete("ok"); }
-        @Override public void complete(ObjectNode r) { outcome.complete("ok"); }
-        @Override public void fail(String message) { outcome.complete(message); }
-        @Override public void fail(Throwable cause) { outcome.complete("Error: " + cause.getMessage()); }
-
-        String await() throws Exception {
-            return outcome.get(10, TimeUnit.SECONDS);
-        }
-    }
-
-    private final List<ObjectNode> pushes = new CopyOnWriteArrayList<>();
-    private final List<ObjectNode> renames = new CopyOnWriteArrayList<>();
     private final ObjectNode config = JSON.createObjectNode().put("linesPerSecond", 200).put("burstLines", 50)
             .put("connectTimeoutMs", 5000);
-    private final IrcInstance irc = new IrcInstance(new PlatformContext() {
-        @Override public String platformId() { return "irc"; }
-        @Override public String actorId() { return "alice@127.0.0.1"; }
-        @Override public ObjectNode config() { return config; }
-        @Override public Logger log() { return LoggerFactory.getLogger("irc-test"); }
-        @Override public void sendToClient(ObjectNode activity) { pushes.add(activity); }
-        @Override public CompletionStage<Void> updateActor(ObjectNode credentials) {
-            renames.add(credentials);
-            return CompletableFuture.completedFuture(null);
-        }
-    });
+    private final RecordingContext context = new RecordingContext("irc", "alice@127.0.0.1", config);
+    private final List<ObjectNode> pushes = context.pushes();
+    private final List<ObjectNode> renames = context.renames();
+    private final IrcInstance irc = new IrcInstance(context);
     private FakeIrcServer server;
 
     @AfterEach
@@ -85,8 +46,9 @@ class IrcInstanceTest {
         return run(json, null);
     }
 
+    /** Runs a verb and waits for its outcome: "ok" or the error text. */
     private String run(String json, ObjectNode credentials) throws Exception {
-        TestJob job = new TestJob(json, credentials);
+        RecordingJob job = RecordingJob.of((ObjectNode) JSON.readTree(json), credentials);
         String type = job.type();
         switch (type) {
             case "connect" -> irc.connect(job);
@@ -98,7 +60,8 @@ class IrcInstanceTest {
             case "disconnect" -> irc.disconnect(job);
             default -> irc.announce(job);
         }
-        return job.await();
+        job.await(Duration.ofSeconds(10));
+        return job.error() == null ? "ok" : job.error();
     }
 
     private void connectAlice(String extra) throws Exception {

@@ -16,9 +16,6 @@ import java.io.OutputStream;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -30,10 +27,9 @@ import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
 import org.junit.jupiter.params.provider.CsvSource;
 import org.junit.jupiter.params.provider.MethodSource;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.sockethub.api.Job;
 import org.sockethub.api.PlatformContext;
+import org.sockethub.api.testkit.RecordingContext;
+import org.sockethub.api.testkit.RecordingJob;
 
 /** The verb against fixture pages served on 127.0.0.1, and the vectors of spec/platforms.md §6.3–6.4. */
 class MetadataTest {
@@ -44,41 +40,8 @@ class MetadataTest {
     private final List<String> seen = new CopyOnWriteArrayList<>();
     private final AtomicInteger flaky = new AtomicInteger();
 
-    static final class RecordingJob implements Job {
-        final ObjectNode activity;
-        ObjectNode result;
-        String error;
-
-        RecordingJob(ObjectNode activity) {
-            this.activity = activity;
-        }
-
-        @Override public ObjectNode activity() { return activity; }
-        @Override public String type() { return activity.path("type").asText(); }
-        @Override public Optional<ObjectNode> credentials() { return Optional.empty(); }
-        @Override public void complete() { result = activity; }
-        @Override public void complete(ObjectNode r) { result = r; }
-        @Override public void fail(String message) { error = message; }
-        @Override public void fail(Throwable cause) { error = "Error: " + cause.getMessage(); }
-    }
-
     static PlatformContext context(String config) {
-        return new PlatformContext() {
-            @Override public String platformId() { return "metadata"; }
-            @Override public String actorId() { return "metadata"; }
-            @Override public ObjectNode config() {
-                ObjectNode c = new MetadataPlatform().descriptor().config();
-                try {
-                    c.setAll((ObjectNode) JSON.readTree(config));
-                } catch (IOException e) {
-                    throw new IllegalStateException(e);
-                }
-                return c;
-            }
-            @Override public Logger log() { return LoggerFactory.getLogger("metadata-test"); }
-            @Override public void sendToClient(ObjectNode activity) { }
-            @Override public CompletionStage<Void> updateActor(ObjectNode credentials) { return CompletableFuture.completedFuture(null); }
-        };
+        return new RecordingContext("metadata", "metadata", RecordingContext.withSettings(new MetadataPlatform().descriptor().config(), config));
     }
 
     static byte[] page(String name) throws IOException {
@@ -163,7 +126,7 @@ class MetadataTest {
         }
         ObjectNode activity = JSON.createObjectNode().put("type", "fetch");
         activity.set("actor", actor);
-        RecordingJob job = new RecordingJob(activity);
+        RecordingJob job = RecordingJob.of(activity, null);
         try {
             metadata.fetch(job);
         } catch (Exception e) {
@@ -177,9 +140,9 @@ class MetadataTest {
     @Test
     void integrationFixture() throws Exception {
         RecordingJob job = fetch(ALLOW, base + "metadata-test.html", null);
-        assertNull(job.error);
-        JsonNode page = job.result.path("object");
-        assertEquals("fetch", job.result.path("type").asText());
+        assertNull(job.error());
+        JsonNode page = job.result().path("object");
+        assertEquals("fetch", job.result().path("type").asText());
         assertEquals("page", page.path("type").asText());
         assertEquals("Sockethub Metadata Test", page.path("title").asText());
         assertEquals("Local metadata fixture for integration tests", page.path("description").asText());
@@ -187,8 +150,8 @@ class MetadataTest {
         assertEquals("en", page.path("language").asText());
         assertEquals("utf-8", page.path("charset").asText());
         assertEquals("/favicon.ico", page.path("favicon").asText());
-        assertEquals(JSON.readTree("{\"id\":\"" + base + "metadata-test.html\",\"type\":\"website\",\"name\":\"\"}"), job.result.path("actor"));
-        assertEquals("Requested Name", fetch(ALLOW, base + "metadata-test.html", "Requested Name").result.path("actor").path("name").asText());
+        assertEquals(JSON.readTree("{\"id\":\"" + base + "metadata-test.html\",\"type\":\"website\",\"name\":\"\"}"), job.result().path("actor"));
+        assertEquals("Requested Name", fetch(ALLOW, base + "metadata-test.html", "Requested Name").result().path("actor").path("name").asText());
     }
 
     /** page, expected fields of the page object (subset, JSON). */
@@ -220,21 +183,21 @@ class MetadataTest {
     @MethodSource("pages")
     void scrapesPages(String name, String expected) throws Exception {
         RecordingJob job = fetch(ALLOW, base + name, null);
-        assertNull(job.error, job.error);
-        JsonNode page = job.result.path("object");
+        assertNull(job.error(), job.error());
+        JsonNode page = job.result().path("object");
         JSON.readTree(expected).fields().forEachRemaining(f -> assertEquals(f.getValue().toString(), String.valueOf(page.get(f.getKey())), f.getKey() + " in " + page));
         List<String> allowed = List.of("type", "language", "title", "name", "description", "image", "video", "url", "favicon", "charset");
         page.fieldNames().forEachRemaining(k -> assertTrue(allowed.contains(k), "unexpected key " + k));
-        assertEquals(page.path("url").asText(), job.result.path("actor").path("id").asText());
+        assertEquals(page.path("url").asText(), job.result().path("actor").path("id").asText());
     }
 
     @Test
     void onePooledClientSurvivesAFailure() throws Exception {
         MetadataInstance metadata = new MetadataInstance(context(ALLOW), "1.0.0");
         try {
-            assertTrue(fetch(metadata, base + "flaky.html", null).error.contains("500 Internal Server Error"));
-            assertEquals("Repeated", fetch(metadata, base + "flaky.html", null).result.path("object").path("title").asText());
-            assertEquals("Repeated", fetch(metadata, base + "flaky.html", null).result.path("object").path("title").asText());
+            assertTrue(fetch(metadata, base + "flaky.html", null).error().contains("500 Internal Server Error"));
+            assertEquals("Repeated", fetch(metadata, base + "flaky.html", null).result().path("object").path("title").asText());
+            assertEquals("Repeated", fetch(metadata, base + "flaky.html", null).result().path("object").path("title").asText());
         } finally {
             metadata.cleanup();
         }
@@ -252,13 +215,13 @@ class MetadataTest {
     void clearErrors(String name, String config, String error) throws Exception {
         ObjectNode c = (ObjectNode) JSON.readTree(config);
         c.put("allowPrivateAddresses", true);
-        assertEquals(error, fetch(c.toString(), base + name, null).error);
+        assertEquals(error, fetch(c.toString(), base + name, null).error());
     }
 
     @Test
     void refusesLoopbackUnlessTheOperatorAllowsIt() throws Exception {
-        assertEquals("Error: blocked non-public address 127.0.0.1", fetch("{}", base + "metadata-test.html", null).error);
-        assertTrue(fetch("{}", base.replace("127.0.0.1", "localhost") + "metadata-test.html", null).error
+        assertEquals("Error: blocked non-public address 127.0.0.1", fetch("{}", base + "metadata-test.html", null).error());
+        assertTrue(fetch("{}", base.replace("127.0.0.1", "localhost") + "metadata-test.html", null).error()
                 .matches("Error: blocked non-public address (127\\.0\\.0\\.1|::1) for localhost"));
         assertEquals(List.of(), seen);
     }
@@ -280,9 +243,9 @@ class MetadataTest {
         MetadataInstance metadata = new MetadataInstance(context("{}"), org.sockethub.api.http.HttpGuard.builder().permit(fixture::equals).build());
         try {
             RecordingJob job = fetch(metadata, base + "internal-oembed.html", null);
-            assertNull(job.error);
-            assertEquals("Page title", job.result.path("object").path("title").asText());
-            assertFalse(job.result.path("object").has("name"));
+            assertNull(job.error());
+            assertEquals("Page title", job.result().path("object").path("title").asText());
+            assertFalse(job.result().path("object").has("name"));
         } finally {
             metadata.cleanup();
             other.stop(0);

@@ -8,51 +8,20 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.ServerSocket;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionStage;
 import org.junit.jupiter.api.Test;
-import org.slf4j.Logger;
-import org.slf4j.LoggerFactory;
-import org.sockethub.api.Job;
-import org.sockethub.api.PlatformContext;
+import org.sockethub.api.testkit.RecordingContext;
+import org.sockethub.api.testkit.RecordingJob;
 
 /** The instance without a server: what fails before a connection, and how connect failures read. */
 class XmppInstanceTest {
 
     static final ObjectMapper JSON = new ObjectMapper();
 
-    static final class RecordingJob implements Job {
-        final ObjectNode activity;
-        final ObjectNode credentials;
-        int completions;
-        String error;
-
-        RecordingJob(String json, String credentials) throws Exception {
-            activity = (ObjectNode) JSON.readTree(json);
-            this.credentials = credentials == null ? null : (ObjectNode) JSON.readTree(credentials);
-        }
-
-        @Override public ObjectNode activity() { return activity; }
-        @Override public String type() { return activity.path("type").asText(); }
-        @Override public Optional<ObjectNode> credentials() { return Optional.ofNullable(credentials); }
-        @Override public void complete() { completions++; }
-        @Override public void complete(ObjectNode r) { completions++; }
-        @Override public void fail(String message) { completions++; error = message; }
-        @Override public void fail(Throwable cause) { completions++; error = "Error: " + cause.getMessage(); }
-    }
-
-    final List<ObjectNode> pushed = new ArrayList<>();
-    final XmppInstance xmpp = new XmppInstance(new PlatformContext() {
-        @Override public String platformId() { return "xmpp"; }
-        @Override public String actorId() { return "me@localhost"; }
-        @Override public ObjectNode config() { return new XmppPlatform().descriptor().config().put("connectTimeoutMs", 2000); }
-        @Override public Logger log() { return LoggerFactory.getLogger("xmpp-test"); }
-        @Override public void sendToClient(ObjectNode activity) { pushed.add(activity); }
-        @Override public CompletionStage<Void> updateActor(ObjectNode credentials) { return CompletableFuture.completedFuture(null); }
-    });
+    final RecordingContext context = new RecordingContext("xmpp", "me@localhost",
+            new XmppPlatform().descriptor().config().put("connectTimeoutMs", 2000));
+    final List<ObjectNode> pushed = context.pushes();
+    final XmppInstance xmpp = new XmppInstance(context);
 
     static String creds(String object) {
         return "{\"type\":\"credentials\",\"actor\":{\"id\":\"me@localhost\",\"type\":\"person\"},\"object\":{\"type\":\"credentials\"," + object + "}}";
@@ -66,7 +35,7 @@ class XmppInstanceTest {
                 "{\"type\":\"update\",\"actor\":{\"id\":\"me@localhost\",\"type\":\"person\"},\"object\":{\"type\":\"presence\",\"presence\":\"away\"}}",
                 "{\"type\":\"query\",\"actor\":{\"id\":\"me@localhost\",\"type\":\"person\"},\"target\":{\"id\":\"r@conf.localhost\",\"type\":\"room\"},\"object\":{\"type\":\"attendance\"}}",
                 "{\"type\":\"request-friend\",\"actor\":{\"id\":\"me@localhost\",\"type\":\"person\"},\"target\":{\"id\":\"you@localhost\",\"type\":\"person\"}}")) {
-            RecordingJob job = new RecordingJob(verb, null);
+            RecordingJob job = RecordingJob.of(verb, null);
             switch (job.type()) {
                 case "join" -> xmpp.join(job);
                 case "send" -> xmpp.send(job);
@@ -74,18 +43,18 @@ class XmppInstanceTest {
                 case "query" -> xmpp.query(job);
                 default -> xmpp.requestFriend(job);
             }
-            assertEquals("not connected", job.error, verb);
-            assertEquals(1, job.completions);
+            assertEquals("not connected", job.error(), verb);
+            assertEquals(1, job.completions());
         }
         assertFalse(xmpp.isInitialized());
     }
 
     @Test
     void aUserAddressThatIsNotAJid() throws Exception {
-        RecordingJob job = new RecordingJob("{\"type\":\"connect\",\"actor\":{\"id\":\"me\",\"type\":\"person\"}}",
+        RecordingJob job = RecordingJob.of("{\"type\":\"connect\",\"actor\":{\"id\":\"me\",\"type\":\"person\"}}",
                 creds("\"userAddress\":\"me\",\"password\":\"pw\",\"resource\":\"r\""));
         xmpp.connect(job);
-        assertEquals("Error: xmpp credentials.object.userAddress must be a JID in the form 'user@server'", job.error);
+        assertEquals("Error: xmpp credentials.object.userAddress must be a JID in the form 'user@server'", job.error());
     }
 
     @Test
@@ -94,22 +63,22 @@ class XmppInstanceTest {
         try (ServerSocket free = new ServerSocket(0, 1, java.net.InetAddress.getLoopbackAddress())) {
             port = free.getLocalPort();
         }
-        RecordingJob job = new RecordingJob("{\"type\":\"connect\",\"actor\":{\"id\":\"me@localhost\",\"type\":\"person\"}}",
+        RecordingJob job = RecordingJob.of("{\"type\":\"connect\",\"actor\":{\"id\":\"me@localhost\",\"type\":\"person\"}}",
                 creds("\"userAddress\":\"me@localhost\",\"password\":\"pw\",\"resource\":\"r\",\"server\":\"xmpp://127.0.0.1:" + port + "\""));
         xmpp.connect(job);
-        assertNotNull(job.error);
-        assertTrue(job.error.startsWith("connection failed: ") && job.error.endsWith(". (service: xmpp://127.0.0.1:" + port + ")"), job.error);
-        assertEquals(1, job.completions);
+        assertNotNull(job.error());
+        assertTrue(job.error().startsWith("connection failed: ") && job.error().endsWith(". (service: xmpp://127.0.0.1:" + port + ")"), job.error());
+        assertEquals(1, job.completions());
         assertFalse(xmpp.isInitialized());
         assertEquals(List.of(), pushed);
     }
 
     @Test
     void disconnectWithoutAConnectionCompletes() throws Exception {
-        RecordingJob job = new RecordingJob("{\"type\":\"disconnect\",\"actor\":{\"id\":\"me@localhost\",\"type\":\"person\"}}", null);
+        RecordingJob job = RecordingJob.of("{\"type\":\"disconnect\",\"actor\":{\"id\":\"me@localhost\",\"type\":\"person\"}}", null);
         xmpp.disconnect(job);
-        assertEquals(null, job.error);
-        assertEquals(1, job.completions);
+        assertEquals(null, job.error());
+        assertEquals(1, job.completions());
     }
 
     @Test

@@ -153,18 +153,33 @@ public final class WorkerSupervisor implements AutoCloseable {
      * @param platformId the platform
      */
     public synchronized void stop(String platformId) {
+        for (Worker w : release(platformId, null)) {
+            w.terminateAsync();
+        }
+    }
+
+    /**
+     * Forgets a platform and takes its workers off the books: they will not be restarted, and
+     * their exit is an intended stop.
+     *
+     * @return the platform's workers
+     */
+    private List<Worker> release(String platformId, String stopError) {
         templates.remove(platformId);
+        List<Worker> released = new ArrayList<>();
         for (java.util.Iterator<Worker> it = workers.values().iterator(); it.hasNext(); ) {
             Worker w = it.next();
             if (w.lane.platformId().equals(platformId)) {
                 it.remove();
                 w.stopping = true;
+                w.stopError = stopError;
                 if (w.restart != null) {
                     w.restart.cancel(false);
                 }
-                w.terminateAsync();
+                released.add(w);
             }
         }
+        return released;
     }
 
     /**
@@ -177,39 +192,29 @@ public final class WorkerSupervisor implements AutoCloseable {
      * @param error      the answer for jobs that do not finish in time, e.g. {@code Error: platform irc was replaced}
      */
     public synchronized void drain(String platformId, String error) {
-        templates.remove(platformId);
-        for (java.util.Iterator<Worker> it = workers.values().iterator(); it.hasNext(); ) {
-            Worker w = it.next();
-            if (w.lane.platformId().equals(platformId)) {
-                it.remove();
-                w.stopping = true;
-                w.stopError = error;
-                if (w.restart != null) {
-                    w.restart.cancel(false);
-                }
-                Process p = w.process;
-                if (p == null || !p.isAlive()) {
-                    continue;
-                }
-                LOG.info("draining the worker for {} (pid {})", w.lane.name(), p.pid());
-                draining.add(w);
-                try {
-                    OutputStream stdin = p.getOutputStream();
-                    stdin.write((WorkerStart.DRAIN + "\n").getBytes(StandardCharsets.UTF_8));
-                    stdin.flush();
-                } catch (IOException e) {
-                    w.terminateAsync();
-                    continue;
-                }
-                timers.schedule(() -> {
-                    if (p.isAlive()) {
-                        int failed = router.failTaken(w.lane, w.consumer, error);
-                        LOG.warn("the worker for {} did not drain within {} ms; {} job(s) failed", w.lane.name(),
-                                settings.drainTimeoutMs(), failed);
-                        w.terminateAsync();
-                    }
-                }, settings.drainTimeoutMs(), TimeUnit.MILLISECONDS);
+        for (Worker w : release(platformId, error)) {
+            Process p = w.process;
+            if (p == null || !p.isAlive()) {
+                continue;
             }
+            LOG.info("draining the worker for {} (pid {})", w.lane.name(), p.pid());
+            draining.add(w);
+            try {
+                OutputStream stdin = p.getOutputStream();
+                stdin.write((WorkerStart.DRAIN + "\n").getBytes(StandardCharsets.UTF_8));
+                stdin.flush();
+            } catch (IOException e) {
+                w.terminateAsync();
+                continue;
+            }
+            timers.schedule(() -> {
+                if (p.isAlive()) {
+                    int failed = router.failTaken(w.lane, w.consumer, error);
+                    LOG.warn("the worker for {} did not drain within {} ms; {} job(s) failed", w.lane.name(),
+                            settings.drainTimeoutMs(), failed);
+                    w.terminateAsync();
+                }
+            }, settings.drainTimeoutMs(), TimeUnit.MILLISECONDS);
         }
     }
 
