@@ -1,5 +1,7 @@
 package org.sockethub.api.testkit;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.time.Duration;
 import java.util.List;
@@ -25,7 +27,7 @@ import org.sockethub.api.PlatformContext;
  */
 public final class RecordingContext implements PlatformContext {
 
-    private static final com.fasterxml.jackson.databind.ObjectMapper JSON = new com.fasterxml.jackson.databind.ObjectMapper();
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final String platformId;
     private final String actorId;
@@ -34,6 +36,8 @@ public final class RecordingContext implements PlatformContext {
     private final List<ObjectNode> renames = new CopyOnWriteArrayList<>();
 
     /**
+     * A context that hands out the given ids and configuration and has recorded nothing yet.
+     *
      * @param platformId the platform's id
      * @param actorId    the instance's actor id
      * @param config     the platform's configuration as the instance will see it (usually the
@@ -56,7 +60,7 @@ public final class RecordingContext implements PlatformContext {
     public static ObjectNode withSettings(ObjectNode defaults, String settings) {
         try {
             defaults.setAll((ObjectNode) JSON.readTree(settings));
-        } catch (com.fasterxml.jackson.core.JsonProcessingException | ClassCastException e) {
+        } catch (JsonProcessingException | ClassCastException e) {
             throw new IllegalArgumentException("not a JSON object: " + settings, e);
         }
         return defaults;

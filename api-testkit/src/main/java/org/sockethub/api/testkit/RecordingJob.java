@@ -40,6 +40,8 @@ public final class RecordingJob implements Job {
     }
 
     /**
+     * A job for the given activity that has not answered yet.
+     *
      * @param activity    the activity, as the gateway hands it over
      * @param credentials the credentials activity, or {@code null} for none
      * @return a job
@@ -49,6 +51,8 @@ public final class RecordingJob implements Job {
     }
 
     /**
+     * A job for an activity written as JSON text, without credentials.
+     *
      * @param activityJson the activity as JSON text
      * @return a job without credentials
      */
@@ -57,9 +61,12 @@ public final class RecordingJob implements Job {
     }
 
     /**
+     * A job for an activity and its credentials, both written as JSON text.
+     *
      * @param activityJson    the activity as JSON text
      * @param credentialsJson the credentials activity as JSON text, or {@code null} for none
      * @return a job
+     * @throws IllegalArgumentException if either text is not a JSON object
      */
     public static RecordingJob of(String activityJson, String credentialsJson) {
         return new RecordingJob(parse(activityJson), credentialsJson == null ? null : parse(credentialsJson));

@@ -78,10 +78,7 @@ class IrcInstanceTest {
     void connectsRegistersAndDeliversTheMotd() throws Exception {
         connectAlice("");
         assertNotNull(server.next("USER alice 8 * :alice", 1000));
-        for (int i = 0; i < 50 && pushes.isEmpty(); i++) {
-            Thread.sleep(20);
-        }
-        ObjectNode motd = pushes.get(0);
+        ObjectNode motd = context.awaitPush(p -> true, Duration.ofSeconds(5));
         assertEquals("topic", motd.path("object").path("type").asText());
         assertEquals("- hello from the fake server", motd.path("object").path("content").asText());
     }
@@ -251,14 +248,11 @@ class IrcInstanceTest {
         connectAlice("");
         server.send("@time=2024-05-01T10:00:00.000Z :bob!b@h PRIVMSG #a-room :hello there");
         server.send(":srv 404 alice #a-room :Cannot send to channel");
-        for (int i = 0; i < 100 && pushes.size() < 3; i++) {
-            Thread.sleep(20);
-        }
-        ObjectNode msg = pushes.stream().filter(p -> p.path("type").asText().equals("send")).findFirst().orElseThrow();
+        ObjectNode msg = context.awaitPush(p -> p.path("type").asText().equals("send"), Duration.ofSeconds(5));
         assertEquals("hello there", msg.path("object").path("content").asText());
         assertEquals("bob@127.0.0.1", msg.path("actor").path("id").asText());
         assertEquals("2024-05-01T10:00:00.000Z", msg.path("published").asText(), "IRCv3 server-time");
-        ObjectNode error = pushes.stream().filter(p -> p.has("error")).findFirst().orElseThrow();
+        ObjectNode error = context.awaitPush(p -> p.has("error"), Duration.ofSeconds(5));
         assertEquals("Cannot send to channel", error.path("error").asText());
     }
 
