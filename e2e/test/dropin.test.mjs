@@ -70,11 +70,28 @@ describe("a platform JAR in deploy/", () => {
     const slow = request(socket, "message", say("slow", "in flight"), 30_000);
     const hanging = request(socket, "message", say("hang", "never"), 30_000);
     await new Promise((r) => setTimeout(r, 500)); // both taken by the old worker
+    // a steady stream of jobs across the replacement: none is refused or lost, whichever code runs it
+    const during = [];
+    let sending = true;
+    const traffic = (async () => {
+      for (let i = 0; sending; i++) {
+        during.push(request(socket, "message", say("echo", `during ${i}`), 30_000).then((a) => [i, a]));
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    })();
     const replacedAt = Date.now();
     drop(jarVariant(DROPTEST, join(work, "v2.jar"), {
       manifest: { "Bundle-Version": "2.0.0" }, files: { "droptest-build.txt": "two\n" },
     }), deploy, "droptest.jar");
     const { registry: now } = await registryWhen(socket, (r) => droptestIn(r)?.version === "2.0.0", "droptest 2.0.0");
+    await new Promise((r) => setTimeout(r, 500));
+    sending = false;
+    await traffic;
+    for (const [i, answer] of await Promise.all(during)) {
+      assert.equal(answer.error, undefined, JSON.stringify(answer));
+      assert.match(answer.object.content, new RegExp(`^build (one|two): during ${i}$`));
+    }
+    console.log(`# ${during.length} jobs sent across the replacement, each answered once without an error`);
     assert.notEqual(now.fingerprint, old.fingerprint);
     assert.equal((await request(socket, "message", say("echo", "new"), 30_000)).object.content, "build two: new");
     const slowAnswer = await slow;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ScheduledThreadPoolExecutor;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
 import org.osgi.framework.BundleContext;
 import org.osgi.framework.ServiceReference;
 import org.osgi.framework.Version;
@@ -60,12 +61,16 @@ import org.slf4j.LoggerFactory;
         configurationPolicy = org.osgi.service.component.annotations.ConfigurationPolicy.OPTIONAL)
 public class GatewayComponent {
 
+    /** How long a platform whose bundle is being updated stays registered while the new code comes up. */
+    private static final long REPLACEMENT_GRACE_MS = 10_000;
     /** The ConfigAdmin pid of the gateway's settings. */
     public static final String PID = "org.sockethub.gateway";
     private static final Logger LOG = LoggerFactory.getLogger(GatewayComponent.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final Map<ServiceReference<Platform>, Platform> platforms = new LinkedHashMap<>();
+    /** Platforms whose bundle is being updated: still registered, their old worker draining. */
+    private final java.util.Set<String> awaitingNewCode = new java.util.HashSet<>();
     private ScheduledExecutorService timers;
     private RedissonClient redis;
     private JobRouter router;
@@ -241,18 +246,36 @@ public class GatewayComponent {
         PlatformRegistry.Entry current = registry.snapshot().platform(descriptor.id());
         if (current != null && current.location().equals(reference.getBundle().getLocation())) {
             boolean replaced = org.sockethub.gateway.workers.PlatformJars.fileStillThere(reference.getBundle());
-            String error = "Error: platform " + descriptor.id() + " was " + (replaced ? "replaced" : "removed");
-            registry.remove(descriptor.id());
             if (replaced) {
-                // the new code registers in a moment: the old worker finishes what it is running
+                // the new code registers in a moment: the old worker finishes what it is running, and
+                // the platform stays in the registry meanwhile, so jobs sent in between wait in its
+                // stream for the new worker instead of being refused
+                String error = "Error: platform " + descriptor.id() + " was replaced";
                 supervisor.drain(descriptor.id(), error);
                 gateway.platformReplaced(descriptor.id(), error);
+                awaitingNewCode.add(descriptor.id());
+                timers.schedule(() -> forgetUnlessReplaced(current), REPLACEMENT_GRACE_MS, TimeUnit.MILLISECONDS);
+                LOG.info("platform {} is being replaced; its worker drains", descriptor.id());
             } else {
-                supervisor.stop(descriptor.id());
-                router.failAll(descriptor.id(), error);
-                gateway.platformStopped(descriptor.id(), error);
+                forget(descriptor.id(), "Error: platform " + descriptor.id() + " was removed");
             }
-            LOG.info("platform {} removed; registry fingerprint {}", descriptor.id(), registry.snapshot().fingerprint());
+        }
+    }
+
+    /** A platform's bundle went away for good: its jobs and sessions are told, and it leaves the registry. */
+    private void forget(String platformId, String error) {
+        registry.remove(platformId);
+        supervisor.stop(platformId);
+        router.failAll(platformId, error);
+        gateway.platformStopped(platformId, error);
+        LOG.info("platform {} removed; registry fingerprint {}", platformId, registry.snapshot().fingerprint());
+    }
+
+    /** A bundle stopped for an update that did not come back (no new registration): it is removed after all. */
+    private synchronized void forgetUnlessReplaced(PlatformRegistry.Entry old) {
+        if (active && registry.snapshot().platform(old.id()) == old) {
+            awaitingNewCode.remove(old.id());
+            forget(old.id(), "Error: platform " + old.id() + " was removed");
         }
     }
 
@@ -277,8 +300,9 @@ public class GatewayComponent {
         merged.setAll(config.packageConfig(descriptor.id()));
         int concurrency = descriptor.persist() ? 1 : Math.max(1, merged.path("concurrency").asInt(10));
         supervisor.start(descriptor.id(), platformJars.locationFor(descriptor.id(), reference.getBundle()), merged, concurrency, descriptor.persist() && config.isolatedInstances());
-        if (replacing) {
+        if (replacing && !awaitingNewCode.remove(descriptor.id())) {
             // the old worker drains (supervisor.start), and the connections it held end with it
+            // (already done when the old bundle's removal announced the replacement)
             gateway.platformReplaced(descriptor.id(), "Error: platform " + descriptor.id() + " was replaced");
         }
         LOG.info("platform {} {} registered from {}; registry fingerprint {}", descriptor.id(), descriptor.version(),
