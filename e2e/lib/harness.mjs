@@ -16,6 +16,13 @@ export const DROPTEST = process.env.SOCKETHUB_DROPTEST ?? join(ROOT, "e2e/drop-p
 export const JAVA = process.env.JAVA_HOME ? join(process.env.JAVA_HOME, "bin/java") : "java";
 export const AS2 = "https://www.w3.org/ns/activitystreams";
 export const SH = "https://sockethub.org/ns/context/v1.jsonld";
+/**
+ * The command that starts the host the way `./sockethub` does (its JVM options included):
+ * `[command, args]` for `spawn`, with `args` appended.
+ */
+export function hostCommand(args = []) {
+  return [JAVA, ["-jar", LAUNCHER, ...args]];
+}
 export const contextFor = (platform) => [AS2, SH, `https://sockethub.org/ns/context/platform/${platform}/v1.jsonld`];
 
 export async function freePort() {
@@ -72,8 +79,8 @@ export async function startHost({ redisUrl, config = {}, args = [], deploy = [],
   writeFileSync(configFile, JSON.stringify(config));
   mkdirSync(join(dir, "deploy"));
   for (const jar of deploy) copyFileSync(jar, join(dir, "deploy", basename(jar)));
-  const child = spawn(JAVA, ["-jar", LAUNCHER, "--port", String(port), "--config", configFile,
-    "--redis.url", redisUrl, "--deploy", join(dir, "deploy"), ...args], { cwd: dir, stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] });
+  const child = spawn(...hostCommand(["--port", String(port), "--config", configFile,
+    "--redis.url", redisUrl, "--deploy", join(dir, "deploy"), ...args]), { cwd: dir, stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.on("data", (c) => { log += c; });
   child.stderr.on("data", (c) => { log += c; });
