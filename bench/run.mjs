@@ -1,118 +1,128 @@
-// The benchmark: starts the real host (with its own Redis, like the e2e tests) and prints
-//   launch → listening, first echo after listening, echo round trip p50/p99 with one client,
-//   and msgs/s with 50 closed-loop clients (websocket, raw socket.io-client, the dummy echo of
-//   observed-wire.md), plus the resident memory of the host and the worker.
-// Usage: node bench/run.mjs [--clients 50] [--seconds 10] [--samples 5000] [--launches 3]
-// Needs e2e/node_modules (npm ci in e2e/) and a built server (./sockethub --version).
-import { readFileSync } from "node:fs";
-import { connect, contextFor, request, startHost, startRedis } from "../e2e/lib/harness.mjs";
+// The benchmark: starts the real host (hostCommand() of the e2e harness, with a Redis of its
+// own) and prints every figure with how it was measured and its goal, then one JSON line.
+//
+// Usage: node bench/run.mjs [--only launch,footprint,throughput,sockets,setups]
+//          [--launches 3] [--clients 50] [--warmup 20] [--seconds 10] [--samples 5000]
+//          [--after 30] [--settle 15] [--sockets 2000] [--parallel 100] [--setup-warmup 10]
+//
+// Phases (default: all, run in this order):
+//   launch      launch → listening and launch → first dummy echo ack, --launches fresh hosts
+//   footprint   RSS/PSS per process of a fresh host, then at rest after each platform was used once
+//   throughput  --clients closed-loop clients: msgs/s, echoes per CPU-second, peak RSS, RSS
+//               --after s later; then 1-client echo p50/p99 (--samples)
+//   sockets     host RSS per idle websocket socket (--sockets, --parallel connecting at a time)
+//   setups      connect + schemas + credentials + disconnect per second, --parallel in flight,
+//               for --seconds after --setup-warmup
+// footprint and throughput share one host; sockets and setups another; each launch is its own.
+// Needs e2e/node_modules (npm ci in e2e/), a built server, redis-server, and `ulimit -n` above
+// --sockets + 1000. Progress and waits go to stderr; figures to stdout.
+import { loadavg } from "node:os";
+import { performance } from "node:perf_hooks";
+import { startRedis } from "../e2e/lib/harness.mjs";
+import { lastResort, onCleanup, runCleanup } from "./lib/cleanup.mjs";
+import { CLIENT_VERSION } from "./lib/clients.mjs";
+import { jvms, PHASES } from "./lib/phases.mjs";
+import {
+  childrenOf, cmdline, comm, javaEnvOptions, javaVersion, jvmOptions, killIfSame, serverProcesses, startTicks,
+} from "./lib/proc.mjs";
+import { fmt, GOALS, goalText } from "./lib/report.mjs";
+import { startHost } from "./lib/server.mjs";
 
-const arg = (name, fallback) => {
-  const i = process.argv.indexOf(`--${name}`);
-  return i > 0 ? Number(process.argv[i + 1]) : fallback;
-};
-const CLIENTS = arg("clients", 50);
-const SECONDS = arg("seconds", 10);
-const SAMPLES = arg("samples", 5000);
-const LAUNCHES = arg("launches", 3);
-const WARMUP = arg("warmup", 20);
+const NUMBERS = { launches: 3, clients: 50, warmup: 20, seconds: 10, samples: 5000, after: 30, settle: 15,
+  sockets: 2000, parallel: 100, "setup-warmup": 10 };
 
-// observed-wire.md's raw echo frame
-const ECHO = {
-  type: "echo", "@context": contextFor("dummy"),
-  actor: { id: "raw", type: "person" }, object: { type: "message", content: "raw" },
-};
-const CONFIG = { rateLimiter: { maxRequests: 1000000, maxConnectionsPerIp: 0 } };
-
-const percentile = (sorted, p) => sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))];
-const ms = (ns) => Number(ns) / 1e6;
-const rssMb = (pid) => {
-  try {
-    const kb = Number(readFileSync(`/proc/${pid}/status`, "utf8").match(/VmRSS:\s+(\d+)/)[1]);
-    return (kb / 1024).toFixed(0);
-  } catch { return "?"; }
-};
-
-async function launchOnce(redisUrl) {
-  const host = await startHost({ redisUrl, config: CONFIG });
-  const t0 = process.hrtime.bigint();
-  const socket = await connect(host.url, ["websocket"]);
-  const answer = await request(socket, "message", ECHO, 60_000);
-  if (!answer.target) throw new Error("echo failed: " + JSON.stringify(answer));
-  const firstEcho = ms(process.hrtime.bigint() - t0);
-  return { host, socket, listening: host.listeningMs, ready: host.readyMs, firstEcho };
-}
-
-const redis = await startRedis();
-const launches = [];
-let run;
-try {
-  for (let i = 0; i < LAUNCHES; i++) {
-    const r = await launchOnce(redis.url);
-    launches.push({ listening: r.listening, ready: r.ready, firstEcho: r.firstEcho });
-    if (i < LAUNCHES - 1) { r.socket.close(); await r.host.stop(); } else run = r;
-  }
-  const { host, socket } = run;
-
-  // 50 closed-loop clients
-  const sockets = await Promise.all(Array.from({ length: CLIENTS }, () => connect(host.url, ["websocket"])));
-  let count = 0;
-  let counting = false;
-  let running = true;
-  const loops = sockets.map(async (s) => {
-    while (running) {
-      await request(s, "message", ECHO, 30_000);
-      if (counting) count++;
+function parseArgs(argv) {
+  const opts = { only: PHASES.map((p) => p.name) };
+  for (const [k, v] of Object.entries(NUMBERS)) opts[k.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = v;
+  for (let i = 0; i < argv.length; i++) {
+    const name = argv[i].replace(/^--/, "");
+    const value = argv[++i];
+    if (name === "only") {
+      opts.only = value.split(",").map((s) => s.trim()).filter(Boolean);
+      const unknown = opts.only.filter((n) => !PHASES.some((p) => p.name === n));
+      if (unknown.length) throw new Error(`unknown phase(s): ${unknown.join(", ")} (phases: ${PHASES.map((p) => p.name).join(", ")})`);
+    } else if (name in NUMBERS && value !== undefined && Number.isFinite(Number(value))) {
+      opts[name.replace(/-(\w)/g, (_, c) => c.toUpperCase())] = Number(value);
+    } else {
+      throw new Error(`unknown or incomplete option ${argv[i - 1]} (see the usage at the top of bench/run.mjs)`);
     }
-  });
-  await new Promise((r) => setTimeout(r, WARMUP * 1000)); // warm-up under load
-  counting = true;
-  const start = process.hrtime.bigint();
-  await new Promise((r) => setTimeout(r, SECONDS * 1000));
-  const elapsed = ms(process.hrtime.bigint() - start) / 1000;
-  const throughput = count / elapsed;
-  counting = false;
-  running = false;
-  await Promise.all(loops);
-  // one client, sequential round trips, on the warmed-up server
-  for (let i = 0; i < 500; i++) await request(socket, "message", ECHO);
-  const rtt = [];
-  for (let i = 0; i < SAMPLES; i++) {
-    const t = process.hrtime.bigint();
-    await request(socket, "message", ECHO);
-    rtt.push(ms(process.hrtime.bigint() - t));
   }
-  rtt.sort((a, b) => a - b);
-
-  const workerPid = await host.workerPid("dummy");
-  const workers = [...host.log().matchAll(/worker for (\S+) started \(pid (\d+)\)/g)].map((m) => [m[1], Number(m[2])]);
-  const allWorkers = workers.reduce((sum, [, pid]) => sum + (Number(rssMb(pid)) || 0), 0);
-  const memory = { host: rssMb(host.pid), worker: rssMb(workerPid), allWorkers, count: workers.length };
-  sockets.forEach((s) => s.close());
-  socket.close();
-
-  const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
-  const figures = {
-    launchToListeningMs: Math.round(median(launches.map((l) => l.listening))),
-    launchToWorkersReadyMs: Math.round(median(launches.map((l) => l.ready))),
-    firstEchoAfterReadyMs: Math.round(median(launches.map((l) => l.firstEcho))),
-    echoP50Ms: Number(percentile(rtt, 0.5).toFixed(2)),
-    echoP99Ms: Number(percentile(rtt, 0.99).toFixed(2)),
-    msgsPerSecond: Math.round(throughput),
-    clients: CLIENTS,
-    hostRssMb: Number(memory.host),
-    workerRssMb: Number(memory.worker),
-    allWorkersRssMb: memory.allWorkers,
-    workers: memory.count,
-  };
-  console.log(`launch → listening          ${figures.launchToListeningMs} ms (median of ${LAUNCHES}: ${launches.map((l) => l.listening).join(", ")})`);
-  console.log(`launch → all workers ready  ${figures.launchToWorkersReadyMs} ms (every platform's worker JVM booted; ${launches.map((l) => l.ready).join(", ")})`);
-  console.log(`first echo after ready      ${figures.firstEchoAfterReadyMs} ms (connect + echo; ${launches.map((l) => Math.round(l.firstEcho)).join(", ")})`);
-  console.log(`echo round trip, 1 client   p50 ${figures.echoP50Ms} ms, p99 ${figures.echoP99Ms} ms (${SAMPLES} samples, after the throughput run)`);
-  console.log(`throughput, ${CLIENTS} clients      ${figures.msgsPerSecond} msgs/s (closed loop, ${SECONDS} s after ${WARMUP} s warm-up)`);
-  console.log(`resident memory             host ${figures.hostRssMb} MB, dummy worker ${figures.workerRssMb} MB, all ${figures.workers} workers ${figures.allWorkersRssMb} MB`);
-  console.log(JSON.stringify(figures));
-  await host.stop();
-} finally {
-  await redis.stop();
+  return opts;
 }
+
+/** The redis-server our startRedis() spawned (a child of this process), or null. */
+function ownRedisPid(url) {
+  if (process.env.REDIS_URL) return null;
+  const port = new URL(url).port;
+  // redis-server retitles itself "redis-server 127.0.0.1:<port>"
+  return childrenOf(process.pid).find((pid) => comm(pid) === "redis-server"
+    && new RegExp(`(:|\\b)${port}\\b`).test((cmdline(pid) ?? []).join(" "))) ?? null;
+}
+
+const opts = parseArgs(process.argv.slice(2));
+const started = performance.now();
+const figures = { date: new Date().toISOString(), loadAverageAtStart: loadavg().map((x) => Number(x.toFixed(2))),
+  socketIoClient: CLIENT_VERSION };
+const failures = [];
+const hosts = {};
+const ctx = {
+  opts, figures, keep: [], rest: null, jvm: null,
+  redis: null,
+  async host(kind) {
+    hosts[kind] ??= startHost(ctx.redis.url);
+    return hosts[kind];
+  },
+  async release(kind) {
+    const host = await hosts[kind]?.catch(() => null);
+    delete hosts[kind];
+    if (kind === "main") { for (const k of ctx.keep.splice(0)) await k.stop(); }
+    await host?.stop();
+  },
+  /** Notes the JVM options of the host and its workers (keeps the fullest observation). */
+  snapshotJvms(host) {
+    const procs = serverProcesses(host.pid).map((p) => {
+      const argv = cmdline(p.pid) ?? [];
+      return { ...p, options: jvmOptions(argv), env: javaEnvOptions(p.pid), exe: javaVersion(p.pid) };
+    });
+    if (ctx.jvm && ctx.jvm.procs.length > procs.length) return;
+    const versions = [...new Map(procs.filter((p) => p.exe).map((p) => [p.exe.exe, p.exe])).values()];
+    ctx.jvm = { procs, versions, when: `on the ${ctx.phase} phase's host, ${procs.length - 1} worker JVM(s) running` };
+  },
+};
+
+console.log(`Sockethub benchmark, ${figures.date}; load average at start ${figures.loadAverageAtStart.join(" ")}; socket.io-client ${CLIENT_VERSION}`);
+try {
+  ctx.redis = await startRedis();
+  ctx.redis.pid = ownRedisPid(ctx.redis.url);
+  onCleanup(() => ctx.redis.stop());
+  if (ctx.redis.pid) { const ticks = startTicks(ctx.redis.pid); lastResort(() => killIfSame(ctx.redis.pid, ticks)); }
+  const selected = PHASES.filter((p) => opts.only.includes(p.name));
+  for (const [i, phase] of selected.entries()) {
+    ctx.phase = phase.name;
+    try {
+      await phase.run(ctx);
+    } catch (e) {
+      failures.push(phase.name);
+      console.log(`  PHASE ${phase.name} FAILED: ${e.message.split("\n").slice(0, 12).join("\n    ")}`);
+      figures[`${phase.name}Error`] = e.message.split("\n")[0];
+    }
+    if (phase.host && !selected.slice(i + 1).some((p) => p.host === phase.host)) await ctx.release(phase.host);
+  }
+  jvms(ctx);
+} finally {
+  for (const kind of Object.keys(hosts)) await ctx.release(kind);
+  await runCleanup(); // also stops Redis, registered first
+}
+
+figures.runSeconds = Math.round((performance.now() - started) / 1000);
+figures.loadAverageAtEnd = loadavg().map((x) => Number(x.toFixed(2)));
+console.log("\n== goals");
+for (const key of Object.keys(GOALS)) {
+  const value = figures[key];
+  const shown = typeof value === "number" ? fmt(value, GOALS[key].digits) : value ?? "n/a";
+  const unit = typeof value === "number" ? GOALS[key].unit : "";
+  console.log(`  ${key.padEnd(24)} ${shown.padStart(9)} ${unit.padEnd(13)} ${goalText(key, value)}`);
+}
+console.log(`  (${failures.length ? `phases that failed: ${failures.join(", ")}; ` : ""}run took ${figures.runSeconds} s; load average at the end ${figures.loadAverageAtEnd.join(" ")})`);
+console.log(JSON.stringify(figures));
+process.exitCode = failures.length ? 1 : 0;

@@ -21,7 +21,7 @@ export const SH = "https://sockethub.org/ns/context/v1.jsonld";
  * `[command, args]` for `spawn`, with `args` appended.
  */
 export function hostCommand(args = []) {
-  return [JAVA, ["-jar", LAUNCHER, ...args]];
+  return [join(dirname(LAUNCHER), "bin/sockethub"), args];
 }
 export const contextFor = (platform) => [AS2, SH, `https://sockethub.org/ns/context/platform/${platform}/v1.jsonld`];
 
@@ -95,7 +95,8 @@ export async function startHost({ redisUrl, config = {}, args = [], deploy = [],
     await waitFor(() => (log.match(/platform \S+ \S+ registered/g) ?? []).length >= platforms, 60_000, "registered platforms");
     await waitFor(() => {
       const started = [...log.matchAll(/worker for (\S+) started/g)].map((m) => m[1]);
-      return started.length > 0 && started.every((p) => log.includes(`worker for ${p} ready`));
+      // a group's worker started before all of its platforms registered hands over to a new one
+      return started.length > 0 && started.every((p) => log.includes(`worker for ${p} ready`) || log.includes(`worker for ${p} stopped`));
     }, 120_000, "platform workers ready");
   } catch (e) {
     await stopProcess(child);
@@ -104,10 +105,14 @@ export async function startHost({ redisUrl, config = {}, args = [], deploy = [],
   return {
     url: `http://127.0.0.1:${port}`, port, pid: child.pid, child, listeningMs, readyMs: Date.now() - started, deployDir: join(dir, "deploy"),
     log: () => log,
-    /** Resolves with the pid of the platform's worker once the log announces it (after `from` chars of log). */
+    /**
+     * Resolves with the pid of the worker that runs a platform (alone, or in a group such as
+     * `dummy+feeds+metadata`) once the log announces it (after `from` chars of log).
+     */
     workerPid: (platform, from = 0) => waitFor(() => {
-      const all = [...log.slice(from).matchAll(new RegExp(`worker for ${platform} started \\(pid (\\d+)\\)`, "g"))];
-      return all.length ? Number(all[all.length - 1][1]) : null;
+      const all = [...log.slice(from).matchAll(/worker for (\S+) started \(pid (\d+)\)/g)]
+        .filter((m) => m[1] === platform || m[1].split("+").includes(platform));
+      return all.length ? Number(all[all.length - 1][2]) : null;
     }, 60_000, `worker pid for ${platform}`),
     deployDir: join(dir, "deploy"),
     /** Writes a line to the host's stdin (with `stdin: true`, e.g. a console command). */

@@ -313,7 +313,9 @@ public final class Gateway implements ClientEvents {
                     return;
                 }
                 JobRequest job = JobRequest.of(router.nextJobId(platform.id()), session.id(), platform.id(), activity, creds);
-                router.submit(Lane.of(platform.id()), job).thenAccept(answer -> reply(ack, answerFor(answer, activity, platform.id())));
+                Lane lane = Lane.of(platform.id());
+                workers.ensure(lane);
+                router.submit(lane, job).thenAccept(answer -> reply(ack, answerFor(answer, activity, platform.id())));
             });
             return;
         }

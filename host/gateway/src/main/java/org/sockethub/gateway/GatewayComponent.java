@@ -81,6 +81,7 @@ public class GatewayComponent {
     private GatewayConfig config;
     private final Metrics metrics = new Metrics();
     private boolean active;
+    private volatile BundleContext bundleContext;
     private org.osgi.framework.ServiceRegistration<?> status;
     private org.osgi.framework.ServiceRegistration<?> commands;
 
@@ -100,6 +101,7 @@ public class GatewayComponent {
 
     @Activate
     void activate(BundleContext context, Map<String, Object> properties) throws Exception {
+        bundleContext = context;
         try {
             start(context, properties);
             InetSocketAddress bound = transport.start();
@@ -141,11 +143,14 @@ public class GatewayComponent {
                 event -> gateway.pushed(event), metrics);
         supervisor = new WorkerSupervisor(new WorkerSettings(workerCommand(context), config.workerMaxHeapMb(),
                 config.workerRestartBackoffMs(), config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(),
-                config.jobTimeoutMs(), config.redisUrl(), nodeId, key, config.sentry(), config.workerDrainTimeoutMs()), router, timers,
+                config.jobTimeoutMs(), config.redisUrl(), nodeId, key, config.sentry(), config.workerDrainTimeoutMs(),
+                config.workerGroups(), config.workerJavaOptions(), stopGraceMs(context), config.workerIdleStopMs()), router, timers,
                 (lane, error) -> {
                     report("worker for " + lane.name() + " died: " + error, Map.of("platform", lane.platformId()));
                     gateway.workerDied(lane, error);
-                }, metrics);
+                },
+                (lane, error) -> gateway.platformReplaced(lane.platformId(), error),
+                platformId -> gateway.instances().stream().anyMatch(i -> i.platformId().equals(platformId)), metrics);
         gateway = new Gateway(registry, router, supervisor, new CredentialStore(redis, nodeId, config.credentialsTtlMs(), metrics),
                 new InstanceRegistry(config.maxPlatformInstances()), new Gateway.Limits(config.rateLimits(), config.maxConnectionsPerIp(),
                 "proxy".equals(config.reconnectIpSource()) ? config.proxyHeader() : null));
@@ -234,8 +239,8 @@ public class GatewayComponent {
 
     synchronized void removePlatform(ServiceReference<Platform> reference, Platform platform) {
         platforms.remove(reference);
-        if (!active) {
-            return;
+        if (!active || shuttingDown(reference)) {
+            return; // the whole server is stopping: the gateway's own deactivation stops every worker
         }
         PlatformDescriptor descriptor;
         try {
@@ -259,6 +264,16 @@ public class GatewayComponent {
             } else {
                 forget(descriptor.id(), "Error: platform " + descriptor.id() + " was removed");
             }
+        }
+    }
+
+    /** @return whether the framework itself is stopping (not just this platform's bundle) */
+    private boolean shuttingDown(ServiceReference<Platform> reference) {
+        try {
+            BundleContext own = bundleContext;
+            return own != null && own.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;
+        } catch (IllegalStateException stopped) {
+            return true;
         }
     }
 
@@ -324,6 +339,12 @@ public class GatewayComponent {
             dir = context.getProperty("karaf.base") + "/deploy";
         }
         return java.nio.file.Path.of(dir == null ? "deploy" : dir);
+    }
+
+    /** How long a worker may take to exit when told to: 3 s (the build's training run allows more). */
+    private static long stopGraceMs(BundleContext context) {
+        String grace = context.getProperty("sockethub.worker.stopGraceMs");
+        return grace == null ? 3_000 : Long.parseLong(grace);
     }
 
     private static List<String> workerCommand(BundleContext context) {

@@ -187,6 +187,48 @@ public record GatewayConfig(JsonNode root) {
     }
 
     /**
+     * @return which platforms share a worker JVM ({@code workers.groups}, default dummy, feeds and
+     *         metadata together) and which workers start with the gateway ({@code workers.prewarm},
+     *         default those three; the others start on first use)
+     */
+    public org.sockethub.gateway.workers.WorkerGroups workerGroups() {
+        java.util.List<java.util.List<String>> groups = new java.util.ArrayList<>();
+        JsonNode configured = root.path("workers").path("groups");
+        if (configured.isArray()) {
+            for (JsonNode group : configured) {
+                java.util.List<String> ids = new java.util.ArrayList<>();
+                group.forEach(id -> ids.add(id.asText()));
+                groups.add(ids);
+            }
+        } else {
+            groups.addAll(org.sockethub.gateway.workers.WorkerGroups.DEFAULT);
+        }
+        java.util.List<String> prewarm = new java.util.ArrayList<>();
+        JsonNode warm = root.path("workers").path("prewarm");
+        if (warm.isArray()) {
+            warm.forEach(id -> prewarm.add(id.asText()));
+        } else {
+            org.sockethub.gateway.workers.WorkerGroups.DEFAULT.forEach(prewarm::addAll);
+        }
+        return new org.sockethub.gateway.workers.WorkerGroups(groups, prewarm);
+    }
+
+    /**
+     * @return how long a worker started on first use may be idle (no job, no instance) before it
+     *         is stopped ({@code workers.idleStopMs}, default 30 s; 0: never)
+     */
+    public long workerIdleStopMs() {
+        return root.path("workers").path("idleStopMs").asLong(30_000);
+    }
+
+    /** @return extra JVM options for worker JVMs ({@code workers.javaOptions}) */
+    public java.util.List<String> workerJavaOptions() {
+        java.util.List<String> options = new java.util.ArrayList<>();
+        root.path("workers").path("javaOptions").forEach(o -> options.add(o.asText()));
+        return options;
+    }
+
+    /**
      * @return how long a replaced platform's worker may take to finish its running jobs
      *         ({@code workers.drainTimeoutMs}, default 10 s, never more than {@code jobs.timeoutMs})
      */

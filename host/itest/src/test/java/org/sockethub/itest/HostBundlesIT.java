@@ -33,9 +33,10 @@ import org.sockethub.api.Platform;
 import org.sockethub.api.PlatformDescriptor;
 
 /**
- * The host's own bundle set (what {@code ./sockethub} runs: {@code bundles/} and
- * {@code platforms/} of the runnable layout) in a native Felix: every bundle resolves and
- * starts, the dummy platform registers its descriptor, and the gateway comes up listening.
+ * The host's bundle set as plain OSGi bundles (host/runtime's, as Karaf runs them, and the
+ * {@code platforms/} of the runnable layout; {@code ./sockethub} itself takes the libraries
+ * among them from its class path) in a native Felix: every bundle resolves and starts, the
+ * dummy platform registers its descriptor, and the gateway comes up listening.
  */
 @RunWith(PaxExam.class)
 @ExamReactorStrategy(PerClass.class)
@@ -60,9 +61,9 @@ public class HostBundlesIT {
         options.add(frameworkProperty("sockethub.worker.command").value(
                 "[\"-cp\",\"" + new File(dist, "sockethub-launcher.jar").getAbsolutePath() + "\",\"org.sockethub.launcher.Main\",\"--worker\"]"));
         options.add(systemProperty("org.slf4j.simpleLogger.defaultLogLevel").value("warn"));
-        for (String folder : List.of("bundles", "platforms")) {
-            File[] jars = new File(dist, folder).listFiles((d, n) -> n.endsWith(".jar"));
-            assertNotNull("run ./sockethub or mvn package first: no " + folder + " in " + dist, jars);
+        for (File folder : List.of(new File(System.getProperty("sockethub.bundles")), new File(dist, "platforms"))) {
+            File[] jars = folder.listFiles((d, n) -> n.endsWith(".jar"));
+            assertNotNull("run mvn package first: no " + folder, jars);
             Arrays.sort(jars);
             for (File jar : jars) {
                 if (isBundle(jar)) {

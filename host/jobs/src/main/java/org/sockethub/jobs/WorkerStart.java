@@ -1,33 +1,44 @@
 package org.sockethub.jobs;
 
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.List;
 
 /**
  * The first line a gateway writes to a worker's stdin: everything the worker needs, secrets
  * included. It never appears on a command line, in the environment, on disk or in Redis.
  *
- * @param key               the node's job key, base64 (see {@link JobCipher})
- * @param redisUrl          where the streams are
- * @param nodeId            the gateway node
- * @param platformId        the platform this worker runs
- * @param lane              the jobs stream it reads ({@link JobStreams#jobs}): the platform id, or
- *                          {@code <platform>/<instance>} for a worker of its own per instance
- * @param bundle            the platform bundle's location (a {@code file:} URL)
- * @param config            the platform's merged configuration
- * @param consumer          this worker's consumer name in the jobs group
- * @param concurrency       jobs run at once (stateless platforms)
- * @param heartbeatMs       how often to write a heartbeat line to stdout
- * @param jobTimeoutMs      after this long a job is given up (the gateway has already answered it)
- * @param cacheDir          an empty folder for the worker's Felix cache, owned (and deleted) by the gateway
- * @param sentry            the {@code sentry} settings (error reporting is on when its {@code dsn} is set)
+ * <p>A worker JVM runs one or more platforms ({@code workers.groups}), each reading its own lane.
+ *
+ * @param key          the node's job key, base64 (see {@link JobCipher})
+ * @param redisUrl     where the streams are
+ * @param nodeId       the gateway node
+ * @param name         the worker's name in logs: its lane, or its platforms joined by {@code +}
+ * @param members      the platforms it runs, one lane each
+ * @param consumer     this worker's consumer name in each lane's jobs group
+ * @param heartbeatMs  how often to write a heartbeat line to stdout
+ * @param jobTimeoutMs after this long a job is given up (the gateway has already answered it)
+ * @param cacheDir     a folder for the worker's Felix cache, owned by the gateway
+ * @param sentry       the {@code sentry} settings (error reporting is on when its {@code dsn} is set)
  */
-public record WorkerStart(String key, String redisUrl, String nodeId, String platformId, String lane, String bundle,
-                          ObjectNode config, String consumer, int concurrency, long heartbeatMs, long jobTimeoutMs,
-                          String cacheDir, ObjectNode sentry) {
+public record WorkerStart(String key, String redisUrl, String nodeId, String name, List<Member> members, String consumer,
+                          long heartbeatMs, long jobTimeoutMs, String cacheDir, ObjectNode sentry) {
 
     /**
-     * The one other line a gateway may write to a worker's stdin, when the worker's platform was
-     * replaced: take no more jobs, finish the running ones, then exit. Closing stdin means: exit now.
+     * One platform of a worker.
+     *
+     * @param platformId  the platform
+     * @param lane        the jobs stream it reads ({@link JobStreams#jobs}): the platform id, or
+     *                    {@code <platform>/<instance>} for a worker of its own per instance
+     * @param bundle      the platform bundle's location (a {@code file:} URL)
+     * @param config      the platform's merged configuration
+     * @param concurrency jobs run at once (stateless platforms)
+     */
+    public record Member(String platformId, String lane, String bundle, ObjectNode config, int concurrency) {
+    }
+
+    /**
+     * The one other line a gateway may write to a worker's stdin, when the worker's platforms
+     * change: take no more jobs, finish the running ones, then exit. Closing stdin means: exit now.
      */
     public static final String DRAIN = "{\"type\":\"drain\"}";
 }

@@ -63,6 +63,40 @@ final class FelixBoot {
         return framework;
     }
 
+    /**
+     * What a framework exports for jars on the class path: each jar's own {@code Export-Package},
+     * so that bundles import those packages from the class path as they would from the jar's
+     * bundle (same packages, same versions).
+     *
+     * @param jars jars on this JVM's class path
+     * @return the value for {@code org.osgi.framework.system.packages.extra}
+     * @throws IOException if a jar cannot be read
+     */
+    static String exportsOf(List<Path> jars) throws IOException {
+        List<String> exports = new ArrayList<>();
+        for (Path jar : jars) {
+            java.util.jar.Manifest manifest;
+            if (Files.isDirectory(jar)) {
+                Path mf = jar.resolve("META-INF/MANIFEST.MF");
+                if (!Files.isRegularFile(mf)) {
+                    continue;
+                }
+                try (var in = Files.newInputStream(mf)) {
+                    manifest = new java.util.jar.Manifest(in);
+                }
+            } else {
+                try (JarFile file = new JarFile(jar.toFile())) {
+                    manifest = file.getManifest();
+                }
+            }
+            String export = manifest == null ? null : manifest.getMainAttributes().getValue(Constants.EXPORT_PACKAGE);
+            if (export != null && !export.isBlank()) {
+                exports.add(export);
+            }
+        }
+        return String.join(",", exports);
+    }
+
     static List<Path> jarsIn(Path dir) throws IOException {
         if (!Files.isDirectory(dir)) {
             return List.of();

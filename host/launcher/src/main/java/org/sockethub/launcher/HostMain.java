@@ -11,6 +11,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.function.Consumer;
 import java.util.concurrent.atomic.AtomicBoolean;
+import org.osgi.framework.Constants;
 import org.osgi.framework.launch.Framework;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -28,6 +29,7 @@ final class HostMain {
     }
 
     static int run(String[] args, Map<String, String> env) throws Exception {
+        configureLogFormat();
         PrintStream out = System.out;
         Cli cli;
         try {
@@ -105,6 +107,10 @@ final class HostMain {
         props.put("org.osgi.framework.storage", FelixBoot.hostCacheDir().toString());
         props.put("org.osgi.framework.storage.clean", "onFirstInit");
         props.put("felix.log.level", "1");
+        // the host's libraries (Jetty, Redisson, Jackson, networknt, slf4j, the platform API…) come
+        // from the class path, loaded once by the application class loader: bundles import them
+        // from the framework as they would from their bundles
+        props.put(Constants.FRAMEWORK_SYSTEMPACKAGES_EXTRA, FelixBoot.exportsOf(layout.hostLibraries()));
         props.put("felix.fileinstall.dir", deploy.toString());
         props.put("felix.fileinstall.poll", config.path("deploy").path("pollMs").asText("500"));
         props.put("felix.fileinstall.noInitialDelay", "true");
@@ -112,6 +118,10 @@ final class HostMain {
         props.put("felix.fileinstall.bundles.new.start", "true");
         props.put("felix.fileinstall.log.level", "2");
         props.put("sockethub.config", JSON.writeValueAsString(config));
+        String stopGrace = System.getProperty("sockethub.worker.stopGraceMs");
+        if (stopGrace != null) {
+            props.put("sockethub.worker.stopGraceMs", stopGrace);
+        }
         props.put("sockethub.worker.command", JSON.writeValueAsString(
                 List.of("-cp", layout.classPath(), Main.class.getName(), "--worker")));
 
@@ -210,13 +220,11 @@ final class HostMain {
         }
     }
 
-    /** Keeps SPI Fly's java.util.logging chatter (one line per provider) out of the log. */
-    private static final java.util.logging.Logger SPIFLY_LOG = java.util.logging.Logger.getLogger("org.apache.aries.spifly");
-
-    /** slf4j-simple reads these once, both here and inside Felix. */
-    private static void configureLogging(String level) {
-        SPIFLY_LOG.setLevel(java.util.logging.Level.WARNING);
-        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+    /**
+     * The log format, for the launcher and the bundles alike (one slf4j-simple, on the class path).
+     * Set before anything logs: slf4j-simple reads its format once, when the first logger is made.
+     */
+    static void configureLogFormat() {
         System.setProperty("org.slf4j.simpleLogger.logFile", "System.out");
         System.setProperty("org.slf4j.simpleLogger.showDateTime", "true");
         System.setProperty("org.slf4j.simpleLogger.dateTimeFormat", "HH:mm:ss.SSS");
@@ -224,6 +232,21 @@ final class HostMain {
         System.setProperty("org.slf4j.simpleLogger.showShortLogName", "true");
         for (String noisy : List.of("org.eclipse.jetty", "org.redisson", "io.netty", "com.networknt")) {
             System.setProperty("org.slf4j.simpleLogger.log." + noisy, "warn");
+        }
+    }
+
+    /** Logger names under which everything of ours and of our libraries logs. */
+    private static final List<String> TOP_LEVEL_LOGGERS = List.of("sockethub", "org", "com", "io", "net", "reactor", "platform", "worker");
+
+    /**
+     * The configured level. slf4j-simple reads per-logger levels whenever a logger is made, so this
+     * holds for every logger made from here on, although the configuration's own checks may
+     * already have started slf4j.
+     */
+    private static void configureLogging(String level) {
+        System.setProperty("org.slf4j.simpleLogger.defaultLogLevel", level);
+        for (String top : TOP_LEVEL_LOGGERS) {
+            System.setProperty("org.slf4j.simpleLogger.log." + top, level);
         }
     }
 }

@@ -42,6 +42,26 @@ record Layout(Path home, Path launcher) {
         return home.resolve("worker-bundles");
     }
 
+    /**
+     * The jars of the class path whose packages the host's framework exports to its bundles: every
+     * library in {@code lib/}, but the framework itself and what is the launcher's own.
+     *
+     * @return the jars
+     * @throws java.io.IOException if {@code lib/} cannot be listed
+     */
+    java.util.List<Path> hostLibraries() throws java.io.IOException {
+        if (launcher == null) { // running from classes (tests): the class path is the library set
+            return java.util.Arrays.stream(System.getProperty("java.class.path").split(java.io.File.pathSeparator))
+                    .map(Path::of).filter(p -> !isLaunchersOwn(p.getFileName().toString())).toList();
+        }
+        return FelixBoot.jarsIn(home.resolve("lib")).stream()
+                .filter(p -> !isLaunchersOwn(p.getFileName().toString())).toList();
+    }
+
+    private static boolean isLaunchersOwn(String jar) {
+        return jar.startsWith("org.apache.felix.framework") || jar.startsWith("sockethub-jobs");
+    }
+
     /** @return the class path a worker JVM runs with */
     String classPath() {
         return launcher != null ? launcher.toString() : System.getProperty("java.class.path");

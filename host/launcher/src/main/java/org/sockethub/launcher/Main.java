@@ -20,6 +20,9 @@ public final class Main {
             WorkerMain.run();
             return;
         }
+        if (Arrays.asList(args).contains("--cds-training")) { // the build's, see CdsTraining
+            System.exit(CdsTraining.run());
+        }
         System.exit(HostMain.run(args, System.getenv()));
     }
 }

@@ -43,15 +43,26 @@ final class RedisLocator {
             return new Choice(local, "found on " + local.substring("redis://".length()), null);
         }
         try {
-            int port = freePort();
-            RedisServer server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
-                    .setting("save \"\"").setting("appendonly no").setting("protected-mode yes").build();
-            server.start();
-            return new Choice("redis://127.0.0.1:" + port, "embedded (no Redis configured, none on "
-                    + local.substring("redis://".length()) + ")", server);
+            return embedded("embedded (no Redis configured, none on " + local.substring("redis://".length()) + ")");
         } catch (IOException | RuntimeException e) {
             throw new ConfigException("no Redis configured, none on 127.0.0.1:6379, and the embedded Redis did not start: " + e.getMessage());
         }
+    }
+
+    /**
+     * @return a new embedded Redis on a free loopback port, without persistence
+     * @throws IOException if it does not start
+     */
+    static Choice embedded() throws IOException {
+        return embedded("embedded");
+    }
+
+    private static Choice embedded(String how) throws IOException {
+        int port = freePort();
+        RedisServer server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
+                .setting("save \"\"").setting("appendonly no").setting("protected-mode yes").build();
+        server.start();
+        return new Choice("redis://127.0.0.1:" + port, how, server);
     }
 
     static boolean answers(String url) {

@@ -16,7 +16,7 @@ import org.osgi.framework.launch.Framework;
 import org.sockethub.api.Platform;
 
 /**
- * The worker's Felix: SCR (from {@code worker-bundles/}) and the one platform bundle. What a
+ * The worker's Felix: SCR (from {@code worker-bundles/}) and the worker's platform bundles. What a
  * platform may import (the API, Jackson, slf4j) is exported from the worker's class path, using
  * each jar's own {@code Export-Package}, so the worker's Redis code and the platform share those
  * classes.
@@ -32,13 +32,13 @@ public final class WorkerFelix {
     }
 
     /**
-     * @param platformBundle the platform bundle's location
-     * @param cache          an empty folder for Felix's cache (the gateway deletes it when the worker exits)
+     * @param platformBundles the platform bundles' locations
+     * @param cache           an empty folder for Felix's cache (the gateway deletes it when the worker exits)
      * @return the started framework
-     * @throws BundleException if the platform bundle does not install
+     * @throws BundleException if a platform bundle does not install
      * @throws IOException     if the layout cannot be read
      */
-    public static Framework start(String platformBundle, Path cache) throws BundleException, IOException {
+    public static Framework start(List<String> platformBundles, Path cache) throws BundleException, IOException {
         Layout layout = Layout.detect();
         Map<String, String> props = new HashMap<>();
         props.put("org.osgi.framework.storage", cache.toString());
@@ -47,7 +47,13 @@ public final class WorkerFelix {
         props.put("org.osgi.framework.system.packages.extra", sharedExports());
         List<Path> jars = new ArrayList<>(FelixBoot.jarsIn(layout.workerBundles()));
         Framework framework = FelixBoot.start(props, jars, System.err::println);
-        framework.getBundleContext().installBundle(platformBundle).start();
+        List<org.osgi.framework.Bundle> platforms = new ArrayList<>();
+        for (String location : platformBundles) {
+            platforms.add(framework.getBundleContext().installBundle(location));
+        }
+        for (org.osgi.framework.Bundle b : platforms) {
+            b.start();
+        }
         return framework;
     }
 

@@ -18,8 +18,16 @@ import java.util.List;
  * @param sentry           the {@code sentry} settings, handed to workers
  * @param drainTimeoutMs   how long a replaced worker may take to finish the jobs it is running
  *                         ({@code workers.drainTimeoutMs}); what is still running then is failed
+ * @param groups           which platforms share a worker, and which workers start with the gateway
+ * @param javaOptions      extra JVM options for workers ({@code workers.javaOptions})
+ * @param stopGraceMs      how long a worker may take to exit once its stdin is closed before it is
+ *                         killed (3 s; the framework property {@code sockethub.worker.stopGraceMs})
+ * @param idleStopMs       how long a worker started on first use may sit idle (no job, no
+ *                         instance) before it is stopped ({@code workers.idleStopMs}; 0: never)
  */
 public record WorkerSettings(List<String> command, int maxHeapMb, long restartBackoffMs, long heartbeatMs,
                              long heartbeatTimeoutMs, long jobTimeoutMs, String redisUrl, String nodeId, byte[] key,
-                             com.fasterxml.jackson.databind.node.ObjectNode sentry, long drainTimeoutMs) {
+                             com.fasterxml.jackson.databind.node.ObjectNode sentry, long drainTimeoutMs,
+                             WorkerGroups groups, List<String> javaOptions, long stopGraceMs,
+                             long idleStopMs) {
 }

@@ -24,16 +24,23 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Forks worker JVMs, watches them, and restarts them when they die: one per platform, or with
- * {@code workers.isolation: per-instance} one per persistent instance (a {@link Lane} each).
+ * Forks worker JVMs, watches them, and restarts them when they die. A worker runs one platform,
+ * or a group of platforms ({@code workers.groups}: by default the stateless dummy, feeds and
+ * metadata share one JVM), each platform reading its own {@link Lane}; with
+ * {@code workers.isolation: per-instance} each persistent instance gets a worker of its own.
+ *
+ * <p>A worker starts when its platforms are first used, or with the gateway when one of them is
+ * in {@code workers.prewarm}; jobs sent meanwhile wait in their streams. Once started, it is kept
+ * running: restarted after a death, and handed over to a fresh worker when its platforms change
+ * (one of them replaced, added or removed: the old worker drains, see {@link #drain}).
  *
  * <p>A worker gets its secrets as the first line on its stdin and exits when that pipe closes,
  * so it never outlives the gateway. It writes control lines to stdout (heartbeats, a fatal
  * error before it dies) and logs to stderr. When it exits or misses heartbeats, every job it had
- * taken is answered with an error and the sessions it served are told through {@code onDeath}.
- * A platform's worker then starts again after a delay ({@link #scheduleRestart}) and the jobs it
- * had not taken wait for it; an instance's own worker is not restarted, since the connection it
- * held is gone with it, and its lane is discarded.
+ * taken, in each of its lanes, is answered with an error and the sessions it served are told
+ * through {@code onDeath}. Its platforms' worker then starts again after a delay
+ * ({@link #scheduleRestart}) and the jobs it had not taken wait for it; an instance's own worker
+ * is not restarted, since the connection it held is gone with it, and its lane is discarded.
  */
 public final class WorkerSupervisor implements AutoCloseable {
 
@@ -46,8 +53,12 @@ public final class WorkerSupervisor implements AutoCloseable {
     private static final long STABLE_MS = 30_000;
     /** How long an instance's worker has to run its cleanup (a QUIT, a logout) before it is stopped. */
     private static final long RETIRE_GRACE_MS = 2_000;
+    /** How long a prewarmed group's worker waits for the rest of its configured platforms to register before it starts without them. */
+    private static final long BOOT_SETTLE_MS = 3_000;
+    /** How long the rest of a group waits for a replaced platform's new code before its new worker starts without it. */
+    private static final long HANDOVER_SETTLE_MS = 200;
 
-    /** What a supervisor knows about one worker. */
+    /** What a supervisor knows about one lane's worker. */
     public record State(String platformId, String lane, long pid, long startedAt, int restarts, boolean alive) {
     }
 
@@ -59,38 +70,64 @@ public final class WorkerSupervisor implements AutoCloseable {
     private final JobRouter router;
     private final ScheduledExecutorService timers;
     private final BiConsumer<Lane, String> onDeath;
+    private final BiConsumer<Lane, String> onHandover;
     private final org.sockethub.gateway.ops.Metrics metrics;
     private final Map<String, Template> templates = new LinkedHashMap<>();
+    /** The current worker of each group or ungrouped platform (by {@link WorkerGroups#keyOf key}) and of each isolated instance (by lane name). */
     private final Map<String, Worker> workers = new LinkedHashMap<>();
-    /** Workers finishing their jobs for new code ({@link #drain}); stopped at once by {@link #close}. */
+    /** Lane names a current worker serves: {@link #ensure} reads it without the lock, on every job. */
+    private final java.util.Set<String> served = java.util.concurrent.ConcurrentHashMap.newKeySet();
+    /** Keys of groups and platforms that were started and are kept running. */
+    private final java.util.Set<String> wanted = new java.util.HashSet<>();
+    /** Starts scheduled for a moment later, by key ({@link #launchSoon}). */
+    private final Map<String, ScheduledFuture<?>> pendingLaunches = new java.util.HashMap<>();
+    /** Workers finishing their jobs before they leave ({@link #drain}); stopped at once by {@link #close}. */
     private final java.util.Set<Worker> draining = java.util.concurrent.ConcurrentHashMap.newKeySet();
     /** Numbers every worker this supervisor starts, so no two ever share a consumer name. */
     private final java.util.concurrent.atomic.AtomicLong launches = new java.util.concurrent.atomic.AtomicLong();
     private final ScheduledFuture<?> watchdog;
+    private final ScheduledFuture<?> idleCheck;
+    /** Whether a platform has persistent instances (their connections live in its worker). */
+    private final java.util.function.Predicate<String> hasInstances;
+    /** When each lane last got a job ({@link #ensure}), in ms. */
+    private final Map<String, Long> lastUse = new java.util.concurrent.ConcurrentHashMap<>();
     private volatile boolean closed;
 
     /**
-     * @param settings how to run workers
-     * @param router   whose taken jobs to fail when a worker dies
-     * @param timers   for restarts and heartbeat checks
-     * @param onDeath  told (lane, error text) when a worker dies unexpectedly
-     * @param metrics  counts deaths and restarts
+     * @param settings   how to run workers
+     * @param router     whose taken jobs to fail when a worker dies
+     * @param timers     for restarts and heartbeat checks
+     * @param onDeath    told (lane, error text) for each lane of a worker that died unexpectedly
+     * @param onHandover told (lane, error text) for each lane of a worker that was handed over to a
+     *                   new one because another platform of its group changed: the instances it
+     *                   held end with it
+     * @param hasInstances whether a platform has persistent instances (an idle worker holding
+     *                   none is stopped after {@code workers.idleStopMs})
+     * @param metrics    counts deaths and restarts
      */
     public WorkerSupervisor(WorkerSettings settings, JobRouter router, ScheduledExecutorService timers,
-                            BiConsumer<Lane, String> onDeath, org.sockethub.gateway.ops.Metrics metrics) {
+                            BiConsumer<Lane, String> onDeath, BiConsumer<Lane, String> onHandover,
+                            java.util.function.Predicate<String> hasInstances, org.sockethub.gateway.ops.Metrics metrics) {
+        this.hasInstances = hasInstances;
         this.metrics = metrics;
         this.settings = settings;
         this.router = router;
         this.timers = timers;
         this.onDeath = onDeath;
+        this.onHandover = onHandover;
         // spec §5.3: either value <= 0 turns the monitor off
         long check = settings.heartbeatMs() > 0 && settings.heartbeatTimeoutMs() > 0 ? Math.max(100, settings.heartbeatMs() / 2) : 0;
         this.watchdog = check > 0 ? timers.scheduleWithFixedDelay(this::checkHeartbeats, check, check, TimeUnit.MILLISECONDS) : null;
+        long idle = settings.idleStopMs();
+        long every = Math.max(100, Math.min(5_000, idle / 4));
+        this.idleCheck = idle > 0 ? timers.scheduleWithFixedDelay(this::stopIdle, every, every, TimeUnit.MILLISECONDS) : null;
     }
 
     /**
-     * Takes on a platform, replacing its workers if it had some: a platform's own worker starts at
-     * once; an isolated platform's workers start with each instance ({@link #laneFor}).
+     * Takes on a platform, replacing its code if it had some. Its worker starts now if its group's
+     * worker was running (that worker hands over to one that runs this platform too), with the
+     * gateway if it is prewarmed, and otherwise on first use ({@link #ensure}); an isolated
+     * platform's workers start with each instance.
      *
      * @param platformId  the platform
      * @param bundle      its bundle location
@@ -99,10 +136,27 @@ public final class WorkerSupervisor implements AutoCloseable {
      * @param isolated    one worker per persistent instance
      */
     public synchronized void start(String platformId, String bundle, ObjectNode config, int concurrency, boolean isolated) {
-        drain(platformId, "Error: platform " + platformId + " was replaced");
+        if (templates.containsKey(platformId)) {
+            drain(platformId, "Error: platform " + platformId + " was replaced");
+        }
         templates.put(platformId, new Template(bundle, config, concurrency, isolated));
-        if (!isolated) {
-            launchLane(Lane.of(platformId));
+        if (isolated || closed) {
+            return;
+        }
+        router.open(Lane.of(platformId));
+        String key = settings.groups().keyOf(platformId);
+        Worker current = workers.get(key);
+        if (current != null) {
+            // its group's worker runs without it: a new one takes over, with it
+            handOver(current, null, null);
+            launchUnit(key);
+        } else if (wanted.contains(key) || settings.groups().prewarmed(platformId)) {
+            wanted.add(key);
+            if (members(key).size() == settings.groups().configuredWith(platformId).size()) {
+                launchUnit(key);
+            } else {
+                launchSoon(key, BOOT_SETTLE_MS); // the rest of its group may be registering right now
+            }
         }
     }
 
@@ -119,14 +173,38 @@ public final class WorkerSupervisor implements AutoCloseable {
     }
 
     /**
-     * Starts an isolated instance's worker, the first time its lane is used (jobs sent meanwhile
-     * wait in the lane's stream).
+     * Makes sure a lane has a worker: starts its platform's (or group's, or isolated instance's)
+     * worker the first time the lane is used. Jobs sent meanwhile wait in the lane's stream. Cheap
+     * once the worker runs: it is called for every job.
      *
      * @param lane the lane
      */
-    public synchronized void ensure(Lane lane) {
-        if (lane.isolated() && !workers.containsKey(lane.name()) && !closed && templates.containsKey(lane.platformId())) {
-            launchLane(lane);
+    public void ensure(Lane lane) {
+        lastUse.put(lane.name(), System.currentTimeMillis());
+        if (served.contains(lane.name())) {
+            return;
+        }
+        synchronized (this) {
+            Template t = templates.get(lane.platformId());
+            if (closed || t == null || served.contains(lane.name())) {
+                return;
+            }
+            if (lane.isolated()) {
+                if (!workers.containsKey(lane.name())) {
+                    Worker w = new Worker(lane.name(), lane);
+                    workers.put(lane.name(), w);
+                    launch(w);
+                }
+                return;
+            }
+            String key = settings.groups().keyOf(lane.platformId());
+            wanted.add(key);
+            Worker current = workers.get(key);
+            if (current != null) {
+                // started before this platform registered: hand over now rather than after the settle time
+                handOver(current, null, null);
+            }
+            launchUnit(key);
         }
     }
 
@@ -142,79 +220,64 @@ public final class WorkerSupervisor implements AutoCloseable {
         }
         Worker w = workers.remove(lane.name());
         if (w != null) {
+            served.remove(lane.name());
             w.stopping = true;
-            timers.schedule(w::terminateAsync, RETIRE_GRACE_MS, TimeUnit.MILLISECONDS);
+            timers.schedule(() -> w.terminateAsync(settings.stopGraceMs()), RETIRE_GRACE_MS, TimeUnit.MILLISECONDS);
         }
     }
 
     /**
-     * Stops a platform's workers on purpose: no restart, no error message to sessions.
+     * Stops a platform on purpose (it was removed): its instances' workers stop, no error message
+     * to sessions. If it shared a worker with others, that worker hands over to one without it.
      *
      * @param platformId the platform
      */
     public synchronized void stop(String platformId) {
-        for (Worker w : release(platformId, null)) {
-            w.terminateAsync();
-        }
-    }
-
-    /**
-     * Forgets a platform and takes its workers off the books: they will not be restarted, and
-     * their exit is an intended stop.
-     *
-     * @return the platform's workers
-     */
-    private List<Worker> release(String platformId, String stopError) {
+        boolean isolated = templates.containsKey(platformId) && templates.get(platformId).isolated();
         templates.remove(platformId);
-        List<Worker> released = new ArrayList<>();
-        for (java.util.Iterator<Worker> it = workers.values().iterator(); it.hasNext(); ) {
-            Worker w = it.next();
-            if (w.lane.platformId().equals(platformId)) {
-                it.remove();
-                w.stopping = true;
-                w.stopError = stopError;
-                if (w.restart != null) {
-                    w.restart.cancel(false);
-                }
-                released.add(w);
-            }
+        for (Worker w : isolatedWorkersOf(platformId)) {
+            release(w, null);
+            w.terminateAsync(settings.stopGraceMs());
         }
-        return released;
+        String key = settings.groups().keyOf(platformId);
+        Worker current = isolated ? null : workers.get(key);
+        if (current != null && current.servesPlatform(platformId)) {
+            if (members(key).isEmpty()) {
+                release(current, null);
+                current.terminateAsync(settings.stopGraceMs());
+                wanted.remove(key);
+            } else {
+                handOver(current, platformId, "Error: platform " + platformId + " stopped");
+                launchSoon(key, HANDOVER_SETTLE_MS);
+            }
+        } else if (members(key).isEmpty()) {
+            wanted.remove(key);
+        }
     }
 
     /**
-     * Hands a platform's lanes over to new code: its workers take no more jobs and finish the
-     * ones they are running, then exit (no restart, no message to sessions). A job still running
-     * after {@code drainTimeoutMs} is answered with {@code error} and the worker is stopped; a job
-     * a draining worker read but did not start goes back on the stream for its successor.
+     * Hands a platform's workers over to new code: they take no more jobs and finish the ones
+     * they are running, then exit (no restart, no message to sessions of this platform). A job
+     * still running after {@code drainTimeoutMs} is answered with {@code error} and the worker is
+     * stopped; a job a draining worker read but did not start goes back on the stream for its
+     * successor. Other platforms of the same group get a new worker a moment later.
      *
      * @param platformId the platform
      * @param error      the answer for jobs that do not finish in time, e.g. {@code Error: platform irc was replaced}
      */
     public synchronized void drain(String platformId, String error) {
-        for (Worker w : release(platformId, error)) {
-            Process p = w.process;
-            if (p == null || !p.isAlive()) {
-                continue;
+        Template t = templates.remove(platformId);
+        for (Worker w : isolatedWorkersOf(platformId)) {
+            release(w, error);
+            drainProcess(w, lane -> error);
+        }
+        String key = settings.groups().keyOf(platformId);
+        Worker current = t != null && t.isolated() ? null : workers.get(key);
+        if (current != null && current.servesPlatform(platformId)) {
+            handOver(current, platformId, error);
+            if (!members(key).isEmpty()) {
+                launchSoon(key, HANDOVER_SETTLE_MS);
             }
-            LOG.info("draining the worker for {} (pid {})", w.lane.name(), p.pid());
-            draining.add(w);
-            try {
-                OutputStream stdin = p.getOutputStream();
-                stdin.write((WorkerStart.DRAIN + "\n").getBytes(StandardCharsets.UTF_8));
-                stdin.flush();
-            } catch (IOException e) {
-                w.terminateAsync();
-                continue;
-            }
-            timers.schedule(() -> {
-                if (p.isAlive()) {
-                    int failed = router.failTaken(w.lane, w.consumer, error);
-                    LOG.warn("the worker for {} did not drain within {} ms; {} job(s) failed", w.lane.name(),
-                            settings.drainTimeoutMs(), failed);
-                    w.terminateAsync();
-                }
-            }, settings.drainTimeoutMs(), TimeUnit.MILLISECONDS);
         }
     }
 
@@ -236,34 +299,160 @@ public final class WorkerSupervisor implements AutoCloseable {
         return true;
     }
 
-    /** @return every worker's state */
+    /** @return every lane's worker state (a worker running a group appears once per platform) */
     public synchronized List<State> states() {
         List<State> states = new ArrayList<>();
         for (Worker w : workers.values()) {
             Process p = w.process;
-            states.add(new State(w.lane.platformId(), w.lane.name(), p == null ? -1 : p.pid(), w.startedAt, w.restarts,
-                    p != null && p.isAlive()));
+            for (Lane lane : w.lanes) {
+                states.add(new State(lane.platformId(), lane.name(), p == null ? -1 : p.pid(), w.startedAt, w.restarts,
+                        p != null && p.isAlive()));
+            }
         }
         return states;
     }
 
-    private void launchLane(Lane lane) {
-        Template t = templates.get(lane.platformId());
-        Worker w = new Worker(lane, t.bundle(), t.config(), t.concurrency());
-        workers.put(lane.name(), w);
-        router.open(lane);
+    /** The registered platforms, in registration order, that a group's (or platform's) worker runs. */
+    private List<String> members(String key) {
+        List<String> members = new ArrayList<>();
+        templates.forEach((id, t) -> {
+            if (!t.isolated() && settings.groups().keyOf(id).equals(key)) {
+                members.add(id);
+            }
+        });
+        return members;
+    }
+
+    private List<Worker> isolatedWorkersOf(String platformId) {
+        return workers.values().stream().filter(w -> w.isolated && w.lanes.get(0).platformId().equals(platformId)).toList();
+    }
+
+    /** Takes a worker off the books: it is not restarted, and its exit is an intended stop. */
+    private void release(Worker w, String stopError) {
+        workers.remove(w.key, w);
+        w.lanes.forEach(lane -> served.remove(lane.name()));
+        w.stopping = true;
+        w.stopError = stopError;
+        if (w.restart != null) {
+            w.restart.cancel(false);
+        }
+    }
+
+    /**
+     * A group's worker is replaced because its platforms changed: it drains, and its successor
+     * takes its lanes. The instances it held end with it: their sessions are told
+     * ({@code onHandover}), except those of the platform that changed, whose own news they get.
+     *
+     * @param w            the worker
+     * @param changed      the platform that was replaced or removed, or {@code null} (one was added)
+     * @param changedError the answer for that platform's jobs that do not finish in time
+     */
+    private void handOver(Worker w, String changed, String changedError) {
+        java.util.function.Function<Lane, String> errors = lane -> lane.platformId().equals(changed) ? changedError
+                : "Error: platform " + lane.platformId() + " was restarted";
+        release(w, changedError);
+        drainProcess(w, errors);
+        for (Lane lane : w.lanes) {
+            if (!lane.platformId().equals(changed)) {
+                onHandover.accept(lane, errors.apply(lane));
+            }
+        }
+    }
+
+    /** Starts a group's worker a moment from now, unless one starts before. */
+    private void launchSoon(String key, long delayMs) {
+        if (closed || pendingLaunches.containsKey(key)) {
+            return;
+        }
+        pendingLaunches.put(key, timers.schedule(() -> {
+            synchronized (this) {
+                pendingLaunches.remove(key);
+                if (!workers.containsKey(key) && !closed) {
+                    launchUnit(key);
+                }
+            }
+        }, delayMs, TimeUnit.MILLISECONDS));
+    }
+
+    /** Starts the worker of a group or ungrouped platform, with its registered platforms. */
+    private void launchUnit(String key) {
+        ScheduledFuture<?> pending = pendingLaunches.remove(key);
+        if (pending != null) {
+            pending.cancel(false);
+        }
+        if (closed || members(key).isEmpty()) {
+            return;
+        }
+        wanted.add(key);
+        Worker w = new Worker(key, null);
+        workers.put(key, w);
         launch(w);
     }
 
+    /**
+     * Tells a worker to drain, and stops it if it has not finished within the drain timeout.
+     *
+     * @param errors the answer, by lane, for jobs still running then
+     */
+    private void drainProcess(Worker w, java.util.function.Function<Lane, String> errors) {
+        Process p = w.process;
+        if (p == null || !p.isAlive()) {
+            return;
+        }
+        LOG.info("draining the worker for {} (pid {})", w.name, p.pid());
+        draining.add(w);
+        try {
+            OutputStream stdin = p.getOutputStream();
+            stdin.write((WorkerStart.DRAIN + "\n").getBytes(StandardCharsets.UTF_8));
+            stdin.flush();
+        } catch (IOException e) {
+            w.terminateAsync(settings.stopGraceMs());
+            return;
+        }
+        timers.schedule(() -> {
+            if (p.isAlive()) {
+                int failed = 0;
+                for (Lane lane : w.lanes) {
+                    failed += router.failTaken(lane, w.consumer, errors.apply(lane));
+                }
+                LOG.warn("the worker for {} did not drain within {} ms; {} job(s) failed", w.name,
+                        settings.drainTimeoutMs(), failed);
+                w.terminateAsync(settings.stopGraceMs());
+            }
+        }, settings.drainTimeoutMs(), TimeUnit.MILLISECONDS);
+    }
+
+    /** (Re)starts a worker's process, with the platforms its group has now. */
     private void launch(Worker w) {
+        List<WorkerStart.Member> members = new ArrayList<>();
+        if (w.isolated) {
+            Lane lane = w.lanes.get(0);
+            Template t = templates.get(lane.platformId());
+            members.add(new WorkerStart.Member(lane.platformId(), lane.name(), t.bundle(), t.config(), t.concurrency()));
+        } else {
+            List<Lane> lanes = new ArrayList<>();
+            for (String id : members(w.key)) {
+                Template t = templates.get(id);
+                lanes.add(Lane.of(id));
+                members.add(new WorkerStart.Member(id, id, t.bundle(), t.config(), t.concurrency()));
+            }
+            if (lanes.isEmpty()) {
+                workers.remove(w.key, w);
+                return;
+            }
+            w.lanes.forEach(lane -> served.remove(lane.name()));
+            w.lanes = List.copyOf(lanes);
+            w.name = String.join("+", members(w.key));
+            lanes.forEach(router::open);
+        }
+        w.lanes.forEach(lane -> served.add(lane.name()));
         List<String> command = new ArrayList<>();
         command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.add("-Xmx" + settings.maxHeapMb() + "m");
-        command.add("-XX:+UseSerialGC");
-        command.add("-Xss512k");
-        command.add("-Dsockethub.worker=" + w.lane.name());
+        command.addAll(WorkerJvm.options(settings.maxHeapMb(), settings.command(), settings.javaOptions(),
+                w.isolated ? w.lanes.get(0).platformId() : w.name));
+        command.add("-Dsockethub.worker=" + w.name);
         command.addAll(settings.command());
-        w.consumer = w.lane.name() + "-" + settings.nodeId() + "-" + launches.incrementAndGet();
+        w.consumer = w.name + "-" + settings.nodeId() + "-" + launches.incrementAndGet();
         w.fatal = null;
         w.booted = false;
         w.lastBeat = System.currentTimeMillis();
@@ -272,21 +461,23 @@ public final class WorkerSupervisor implements AutoCloseable {
             // the worker's Felix cache: created and deleted here, since a worker can die without cleaning up;
             // named after this host's pid, so that the next host sweeps it if this one is killed
             w.cache = java.nio.file.Files.createTempDirectory("sockethub-worker-" + ProcessHandle.current().pid() + "-"
-                    + w.lane.platformId() + "-");
-            Process process = new ProcessBuilder(command).start();
+                    + w.lanes.get(0).platformId() + "-");
+            ProcessBuilder builder = new ProcessBuilder(command);
+            WorkerJvm.environment(builder.environment());
+            Process process = builder.start();
             w.process = process;
             WorkerStart start = new WorkerStart(Base64.getEncoder().encodeToString(settings.key()), settings.redisUrl(),
-                    settings.nodeId(), w.lane.platformId(), w.lane.name(), w.bundle, w.config, w.consumer, w.concurrency,
-                    settings.heartbeatMs(), settings.jobTimeoutMs(), w.cache.toString(), settings.sentry());
+                    settings.nodeId(), w.name, members, w.consumer, settings.heartbeatMs(), settings.jobTimeoutMs(),
+                    w.cache.toString(), settings.sentry());
             OutputStream stdin = process.getOutputStream();
             stdin.write((JSON.writeValueAsString(start) + "\n").getBytes(StandardCharsets.UTF_8));
             stdin.flush(); // stays open: the worker exits when it closes
-            w.control = daemon("worker-" + w.lane.name() + "-control", () -> readControl(w, process, process.getInputStream()));
-            daemon("worker-" + w.lane.name() + "-log", () -> relayLog(w, process.getErrorStream()));
+            w.control = daemon("worker-" + w.name + "-control", () -> readControl(w, process, process.getInputStream()));
+            daemon("worker-" + w.name + "-log", () -> relayLog(w, process.getErrorStream()));
             process.onExit().thenAccept(p -> exited(w, p));
-            LOG.info("worker for {} started (pid {})", w.lane.name(), process.pid());
+            LOG.info("worker for {} started (pid {})", w.name, process.pid());
         } catch (IOException e) {
-            LOG.error("cannot start the worker for {}: {}", w.lane.name(), e.toString());
+            LOG.error("cannot start the worker for {}: {}", w.name, e.toString());
             scheduleRestart(w);
         }
     }
@@ -306,11 +497,11 @@ public final class WorkerSupervisor implements AutoCloseable {
                             w.booted = true;
                         }
                         case "fatal" -> w.fatal = msg.path("error").asText();
-                        case "left" -> requeueLeft(w, msg.path("entries"));
-                        default -> LOG.info("[{}] {}", w.lane.name(), line);
+                        case "left" -> requeueLeft(w, msg.path("lane").asText(), msg.path("entries"));
+                        default -> LOG.info("[{}] {}", w.name, line);
                     }
                 } catch (IOException notJson) {
-                    LOG.info("[{}] {}", w.lane.name(), line);
+                    LOG.info("[{}] {}", w.name, line);
                 }
             }
         } catch (IOException ignored) {
@@ -318,19 +509,24 @@ public final class WorkerSupervisor implements AutoCloseable {
         }
     }
 
-    /** A draining worker read jobs it will not run: they go back on the stream for its successor. */
-    private void requeueLeft(Worker w, JsonNode entries) {
+    /** A draining worker read jobs it will not run: they go back on their stream for its successor. */
+    private void requeueLeft(Worker w, String laneName, JsonNode entries) {
+        Lane lane = w.lanes.stream().filter(l -> l.name().equals(laneName)).findFirst().orElse(null);
+        if (lane == null) {
+            LOG.warn("the worker for {} left jobs of a lane it does not serve: {}", w.name, laneName);
+            return;
+        }
         List<org.redisson.api.stream.StreamMessageId> ids = new ArrayList<>();
         for (JsonNode id : entries) {
             String[] parts = id.asText().split("-");
             ids.add(new org.redisson.api.stream.StreamMessageId(Long.parseLong(parts[0]), Long.parseLong(parts[1])));
         }
-        int requeued = router.requeue(w.lane, ids);
-        LOG.info("{} job(s) read by the draining worker for {} went back to its stream", requeued, w.lane.name());
+        int requeued = router.requeue(lane, ids);
+        LOG.info("{} job(s) read by the draining worker for {} went back to its stream", requeued, lane.name());
     }
 
     private void relayLog(Worker w, InputStream stderr) {
-        Logger log = LoggerFactory.getLogger("org.sockethub.worker." + w.lane.name());
+        Logger log = LoggerFactory.getLogger("org.sockethub.worker." + w.name);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(stderr, StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
                 log.info(line);
@@ -347,9 +543,9 @@ public final class WorkerSupervisor implements AutoCloseable {
         try {
             handleExit(w, process);
         } catch (RuntimeException e) {
-            LOG.error("after the worker for {} exited: {}", w.lane.name(), e.toString());
+            LOG.error("after the worker for {} exited: {}", w.name, e.toString());
             synchronized (this) {
-                if (workers.get(w.lane.name()) == w && !w.stopping && !closed) {
+                if (workers.get(w.key) == w && !w.stopping && !closed) {
                     scheduleRestart(w);
                 }
             }
@@ -369,39 +565,55 @@ public final class WorkerSupervisor implements AutoCloseable {
             }
         }
         int code = process.exitValue();
-        if (w.stopping || closed) {
-            LOG.info("worker for {} stopped (exit {})", w.lane.name(), code);
-            String stopped = w.stopError != null ? w.stopError : "Error: platform " + w.lane.platformId() + " stopped";
-            if (hasSuccessor(w)) {
-                // drained for new code: what it read but did not start was sent for the new worker
-                int requeued = router.requeueTaken(w.lane, w.consumer);
-                if (requeued > 0) {
-                    LOG.info("{} job(s) taken by the old worker for {} while it stopped went to its successor", requeued, w.lane.name());
+        List<Lane> lanes = w.lanes;
+        if (closed) {
+            LOG.info("worker for {} stopped (exit {})", w.name, code);
+            return; // the gateway is stopping: its router and Redis client go with it
+        }
+        if (w.stopping) {
+            LOG.info("worker for {} stopped (exit {})", w.name, code);
+            for (Lane lane : lanes) {
+                String stopped = w.stopError != null ? w.stopError : "Error: platform " + lane.platformId() + " stopped";
+                if (hasSuccessor(w, lane)) {
+                    // drained for new code: what it read but did not start was sent for the new worker
+                    int requeued = router.requeueTaken(lane, w.consumer);
+                    if (requeued > 0) {
+                        LOG.info("{} job(s) taken by the old worker for {} while it stopped went to its successor", requeued, lane.name());
+                    }
+                    continue;
                 }
-                return;
-            }
-            router.failTaken(w.lane, w.consumer, stopped);
-            if (w.lane.isolated()) {
-                router.discard(w.lane, stopped);
-            } else if (!closed && !hasTemplate(w.lane.platformId())) {
-                // drained and no new code came: the jobs queued for it will never run
-                router.failAll(w.lane.platformId(), stopped);
+                router.failTaken(lane, w.consumer, stopped);
+                if (lane.isolated()) {
+                    router.discard(lane, stopped);
+                } else if (!closed && !hasTemplate(lane.platformId())) {
+                    // drained and no new code came: the jobs queued for it will never run
+                    router.failAll(lane.platformId(), stopped);
+                }
             }
             return;
         }
         String reason = w.fatal != null ? w.fatal : "Error: session thread closed unexpectedly: " + code;
-        int failed = router.failTaken(w.lane, w.consumer, reason);
-        LOG.warn("worker for {} died (exit {}, {}); {} job(s) failed", w.lane.name(), code, reason, failed);
-        metrics.workerDied(w.lane.platformId());
-        if (w.lane.isolated()) {
-            synchronized (this) {
-                workers.remove(w.lane.name(), w);
-            }
-            router.discard(w.lane, reason);
+        int failed = 0;
+        for (Lane lane : lanes) {
+            failed += router.failTaken(lane, w.consumer, reason);
         }
-        onDeath.accept(w.lane, reason);
+        LOG.warn("worker for {} died (exit {}, {}); {} job(s) failed", w.name, code, reason, failed);
+        for (Lane lane : lanes) {
+            metrics.workerDied(lane.platformId());
+        }
+        if (w.isolated) {
+            synchronized (this) {
+                if (workers.remove(w.key, w)) {
+                    served.remove(w.key);
+                }
+            }
+            router.discard(lanes.get(0), reason);
+        }
+        for (Lane lane : lanes) {
+            onDeath.accept(lane, reason);
+        }
         synchronized (this) {
-            if (workers.get(w.lane.name()) == w) {
+            if (workers.get(w.key) == w) {
                 scheduleRestart(w);
             }
         }
@@ -411,10 +623,17 @@ public final class WorkerSupervisor implements AutoCloseable {
         return templates.containsKey(platformId);
     }
 
-    /** @return whether another worker now serves this worker's lane (its platform was replaced) */
-    private synchronized boolean hasSuccessor(Worker w) {
-        Worker current = workers.get(w.lane.name());
-        return !closed && current != null && current != w;
+    /**
+     * @return whether another worker serves, or is about to serve, this worker's lane (its
+     *         platform was replaced, or its group changed)
+     */
+    private synchronized boolean hasSuccessor(Worker w, Lane lane) {
+        if (closed) {
+            return false;
+        }
+        String key = lane.isolated() ? lane.name() : settings.groups().keyOf(lane.platformId());
+        Worker current = workers.get(key);
+        return current != null && current != w || !lane.isolated() && pendingLaunches.containsKey(key);
     }
 
     /**
@@ -427,15 +646,45 @@ public final class WorkerSupervisor implements AutoCloseable {
         boolean healthy = w.booted || lived > STABLE_MS;
         w.backoffMs = healthy || w.backoffMs == 0 ? settings.restartBackoffMs() : Math.min(MAX_BACKOFF_MS, w.backoffMs * 2);
         w.restarts++;
-        LOG.info("restarting the worker for {} in {} ms", w.lane.name(), w.backoffMs);
+        LOG.info("restarting the worker for {} in {} ms", w.name, w.backoffMs);
         w.restart = timers.schedule(() -> {
             synchronized (this) {
-                if (workers.get(w.lane.name()) == w && !closed) {
-                    metrics.workerRestarted(w.lane.platformId());
+                if (workers.get(w.key) == w && !closed) {
+                    w.lanes.forEach(lane -> metrics.workerRestarted(lane.platformId()));
                     launch(w);
                 }
             }
         }, w.backoffMs, TimeUnit.MILLISECONDS);
+    }
+
+    /**
+     * Stops workers that started on first use and have been idle for {@code workers.idleStopMs}:
+     * no job for that long, none in flight, and no persistent instance of their platforms. They
+     * drain (a job that arrives meanwhile goes to the next worker) and start again on next use.
+     */
+    private void stopIdle() {
+        long now = System.currentTimeMillis();
+        Map<String, Integer> inFlight = router.inFlightByLane();
+        synchronized (this) {
+            for (Worker w : List.copyOf(workers.values())) {
+                if (w.isolated || w.process == null || !w.booted || closed
+                        || settings.groups().prewarmed(w.lanes.get(0).platformId())) {
+                    continue;
+                }
+                boolean idle = now - w.startedAt > settings.idleStopMs();
+                for (Lane lane : w.lanes) {
+                    idle &= now - lastUse.getOrDefault(lane.name(), 0L) > settings.idleStopMs()
+                            && inFlight.getOrDefault(lane.name(), 0) == 0 && !hasInstances.test(lane.platformId());
+                }
+                if (idle) {
+                    LOG.info("worker for {} idle for {} ms; stopping it (it starts again when next used)", w.name,
+                            settings.idleStopMs());
+                    wanted.remove(w.key);
+                    release(w, "Error: platform worker stopped while idle");
+                    drainProcess(w, lane -> "Error: platform worker stopped while idle");
+                }
+            }
+        }
     }
 
     private void checkHeartbeats() {
@@ -456,7 +705,7 @@ public final class WorkerSupervisor implements AutoCloseable {
         for (Worker w : silent) {
             w.fatal = w.booted ? "Error: platform worker stopped responding (no heartbeat for " + settings.heartbeatTimeoutMs() + " ms)"
                     : "Error: platform worker did not start within " + Math.max(settings.heartbeatTimeoutMs(), BOOT_TIMEOUT_MS) + " ms";
-            LOG.warn("worker for {} missed its heartbeats; killing pid {}", w.lane.name(), w.process.pid());
+            LOG.warn("worker for {} missed its heartbeats; killing pid {}", w.name, w.process.pid());
             w.process.destroyForcibly();
         }
     }
@@ -487,30 +736,39 @@ public final class WorkerSupervisor implements AutoCloseable {
             if (watchdog != null) {
                 watchdog.cancel(false);
             }
+            if (idleCheck != null) {
+                idleCheck.cancel(false);
+            }
             for (Worker w : workers.values()) {
                 w.stopping = true;
                 if (w.restart != null) {
                     w.restart.cancel(false);
                 }
-                exits.add(w.terminateAsync());
+                exits.add(w.terminateAsync(settings.stopGraceMs()));
             }
-            draining.forEach(w -> exits.add(w.terminateAsync()));
+            draining.forEach(w -> exits.add(w.terminateAsync(settings.stopGraceMs())));
+            pendingLaunches.values().forEach(f -> f.cancel(false));
+            pendingLaunches.clear();
             workers.clear();
+            served.clear();
             templates.clear();
         }
         try {
             java.util.concurrent.CompletableFuture.allOf(exits.toArray(new java.util.concurrent.CompletableFuture<?>[0]))
-                    .get(4, TimeUnit.SECONDS);
+                    .get(settings.stopGraceMs() + 1_000, TimeUnit.MILLISECONDS);
         } catch (Exception e) {
             LOG.debug("workers still stopping: {}", e.toString());
         }
     }
 
     private static final class Worker {
-        final Lane lane;
-        final String bundle;
-        final ObjectNode config;
-        final int concurrency;
+        /** Its group's or platform's key, or an isolated instance's lane name. */
+        final String key;
+        final boolean isolated;
+        /** The lanes it reads: an isolated instance's, or those of its group's registered platforms at launch. */
+        volatile List<Lane> lanes;
+        /** Its name in logs: the lane, or the platforms joined by {@code +}. */
+        volatile String name;
         volatile Process process;
         volatile String consumer;
         volatile String fatal;
@@ -526,15 +784,23 @@ public final class WorkerSupervisor implements AutoCloseable {
         long backoffMs;
         ScheduledFuture<?> restart;
 
-        Worker(Lane lane, String bundle, ObjectNode config, int concurrency) {
-            this.lane = lane;
-            this.bundle = bundle;
-            this.config = config;
-            this.concurrency = concurrency;
+        /**
+         * @param key  its key
+         * @param lane an isolated instance's lane, or {@code null} for a group's or platform's worker
+         */
+        Worker(String key, Lane lane) {
+            this.key = key;
+            this.isolated = lane != null;
+            this.lanes = lane == null ? List.of() : List.of(lane);
+            this.name = lane == null ? key : lane.name();
         }
 
-        /** Closes the worker's stdin (it exits on EOF); kills it if it is still there 3 s later. */
-        java.util.concurrent.CompletableFuture<?> terminateAsync() {
+        boolean servesPlatform(String platformId) {
+            return lanes.stream().anyMatch(l -> l.platformId().equals(platformId));
+        }
+
+        /** Closes the worker's stdin (it exits on EOF); kills it if it is still there {@code graceMs} later. */
+        java.util.concurrent.CompletableFuture<?> terminateAsync(long graceMs) {
             Process p = process;
             if (p == null) {
                 return java.util.concurrent.CompletableFuture.completedFuture(null);
@@ -544,7 +810,7 @@ public final class WorkerSupervisor implements AutoCloseable {
             } catch (IOException ignored) {
                 // already closed
             }
-            return p.onExit().orTimeout(3, TimeUnit.SECONDS).exceptionally(late -> {
+            return p.onExit().orTimeout(graceMs, TimeUnit.MILLISECONDS).exceptionally(late -> {
                 p.destroyForcibly();
                 return p;
             });

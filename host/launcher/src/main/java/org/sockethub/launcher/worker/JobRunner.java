@@ -53,6 +53,7 @@ final class JobRunner {
     private static final Logger LOG = LoggerFactory.getLogger(JobRunner.class);
 
     private final WorkerStart start;
+    private final WorkerStart.Member member;
     private final PlatformDescriptor descriptor;
     private final Platform platform;
     private final VerbTable verbs;
@@ -88,7 +89,7 @@ final class JobRunner {
 
         Instance(String key, String actor) {
             this.key = key;
-            this.context = new WorkerContext(descriptor.id(), actor, start.config().deepCopy(), descriptor.persist(),
+            this.context = new WorkerContext(descriptor.id(), actor, member.config().deepCopy(), descriptor.persist(),
                     activity -> push(key, activity), credentials -> rename(this, credentials));
             this.target = platform.createInstance(context);
         }
@@ -98,20 +99,32 @@ final class JobRunner {
     private record Work(StreamMessageId entry, JobRequest request, WorkerJob job) {
     }
 
-    JobRunner(WorkerStart start, PlatformDescriptor descriptor, Platform platform, RedissonClient redis, JobCodec codec,
-              ScheduledExecutorService timers, java.util.function.Consumer<List<StreamMessageId>> leftBehind) {
+    /**
+     * @param start      the worker's start message
+     * @param member     the platform this runner serves, and its lane
+     * @param descriptor the platform's descriptor
+     * @param platform   the platform
+     * @param redis      the worker's Redis client
+     * @param codec      seals and opens jobs and answers
+     * @param timers     for job timeouts
+     * @param leftBehind told which entries of its lane this runner read after {@link #drain} and will not run
+     */
+    JobRunner(WorkerStart start, WorkerStart.Member member, PlatformDescriptor descriptor, Platform platform,
+              RedissonClient redis, JobCodec codec, ScheduledExecutorService timers,
+              java.util.function.Consumer<List<StreamMessageId>> leftBehind) {
         this.leftBehind = leftBehind;
         this.start = start;
+        this.member = member;
         this.descriptor = descriptor;
         this.platform = platform;
         this.verbs = VerbTable.of(descriptor.instanceType());
         this.codec = codec;
         this.timers = timers;
-        this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), start.lane()));
+        this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), member.lane()));
         this.events = redis.getStream(JobStreams.events(start.nodeId()));
         this.script = redis.getScript(StringCodec.INSTANCE);
-        this.finishKeys = List.of(JobStreams.jobs(start.nodeId(), start.lane()), JobStreams.events(start.nodeId()));
-        this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, start.concurrency()));
+        this.finishKeys = List.of(JobStreams.jobs(start.nodeId(), member.lane()), JobStreams.events(start.nodeId()));
+        this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, member.concurrency()));
     }
 
     /**

@@ -30,8 +30,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * A platform worker JVM. It reads its {@link WorkerStart} from the first stdin line, boots a
- * small Felix with SCR and the one platform bundle (the API, Jackson and slf4j come from this
- * class path), then runs jobs from Redis until the gateway closes its stdin.
+ * small Felix with SCR and its platform bundles (the API, Jackson and slf4j come from this
+ * class path), then runs each platform's jobs from its lane in Redis until the gateway closes
+ * its stdin. Platforms that share a worker ({@code workers.groups}) share its fate: an error
+ * that kills the JVM ends them all.
  *
  * <p>stdout is the control channel to the gateway (one JSON object per line: {@code ready},
  * {@code heartbeat}, {@code fatal}); everything a platform prints goes to stderr, which the
@@ -63,17 +65,24 @@ public final class WorkerMain {
             return;
         }
         WorkerStart start = JSON.readValue(first, WorkerStart.class);
-        Logger log = LoggerFactory.getLogger("worker." + start.platformId());
-        ErrorReporting.start(start.sentry(), "worker", java.util.Map.of("platform", start.platformId()));
+        Logger log = LoggerFactory.getLogger("worker." + start.name());
+        // tagged with every platform it runs: a fatal error ends them all
+        ErrorReporting.start(start.sentry(), "worker", java.util.Map.of("platform", start.name(), "worker", start.name()));
         java.util.concurrent.atomic.AtomicReference<Runnable> onDrain =
                 new java.util.concurrent.atomic.AtomicReference<>(() -> Runtime.getRuntime().halt(0));
         watchStdin(reader, onDrain);
 
         // Redis connects while Felix boots: the two are independent and each takes a few hundred ms.
+        // Each lane's blocking read holds a connection of the pool; answers and pushes need the others.
+        int connections = start.members().size() + 3;
         CompletableFuture<RedissonClient> connecting = CompletableFuture.supplyAsync(
-                () -> RedisClients.connect(start.redisUrl(), 4, "sockethub-worker-" + start.consumer()));
-        Framework felix = WorkerFelix.start(start.bundle(), java.nio.file.Path.of(start.cacheDir()));
-        Platform platform = awaitPlatform(felix.getBundleContext(), start.bundle());
+                () -> RedisClients.connect(start.redisUrl(), connections, "sockethub-worker-" + start.consumer()));
+        Framework felix = WorkerFelix.start(start.members().stream().map(WorkerStart.Member::bundle).toList(),
+                java.nio.file.Path.of(start.cacheDir()));
+        java.util.List<Platform> platforms = new java.util.ArrayList<>();
+        for (WorkerStart.Member member : start.members()) {
+            platforms.add(awaitPlatform(felix.getBundleContext(), member.bundle()));
+        }
         RedissonClient redis = connecting.join();
         ScheduledThreadPoolExecutor timers = new ScheduledThreadPoolExecutor(1, r -> {
             Thread t = new Thread(r, "worker-timers");
@@ -82,15 +91,37 @@ public final class WorkerMain {
         });
         timers.setRemoveOnCancelPolicy(true); // one timeout per job, cancelled when it completes
         JobCodec codec = new JobCodec(new JobCipher(Base64.getDecoder().decode(start.key())));
-        JobRunner runner = new JobRunner(start, platform.descriptor(), platform, redis, codec, timers, channel::left);
+        java.util.List<JobRunner> runners = new java.util.ArrayList<>();
+        for (int i = 0; i < platforms.size(); i++) {
+            WorkerStart.Member member = start.members().get(i);
+            Platform platform = platforms.get(i);
+            runners.add(new JobRunner(start, member, platform.descriptor(), platform, redis, codec, timers,
+                    entries -> channel.left(member.lane(), entries)));
+        }
         if (start.heartbeatMs() > 0) {
             timers.scheduleAtFixedRate(channel::heartbeat, start.heartbeatMs(), start.heartbeatMs(), TimeUnit.MILLISECONDS);
         }
-        onDrain.set(runner::drain);
+        onDrain.set(() -> runners.forEach(JobRunner::drain));
+        // each lane is read on a thread of its own; the worker ends once every runner has drained
+        java.util.List<Thread> lanes = new java.util.ArrayList<>();
+        for (int i = 0; i < runners.size(); i++) {
+            JobRunner runner = runners.get(i);
+            Thread t = new Thread(() -> {
+                try {
+                    runner.run();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }, "worker-lane-" + start.members().get(i).lane());
+            t.start();
+            lanes.add(t);
+        }
         channel.ready();
-        log.info("worker for {} ready (pid {})", start.lane(), ProcessHandle.current().pid());
-        runner.run();
-        log.info("worker for {} drained; exiting", start.lane());
+        log.info("worker for {} ready (pid {})", start.name(), ProcessHandle.current().pid());
+        for (Thread t : lanes) {
+            t.join();
+        }
+        log.info("worker for {} drained; exiting", start.name());
         redis.shutdown(0, 2, TimeUnit.SECONDS);
         Runtime.getRuntime().halt(0);
     }
@@ -150,10 +181,11 @@ public final class WorkerMain {
             out.println("{\"type\":\"heartbeat\"}");
         }
 
-        /** Stream entries this draining worker read and will not run: the gateway requeues them. */
-        void left(java.util.List<org.redisson.api.stream.StreamMessageId> entries) {
+        /** Stream entries of a lane this draining worker read and will not run: the gateway requeues them. */
+        void left(String lane, java.util.List<org.redisson.api.stream.StreamMessageId> entries) {
             ObjectNode msg = JSON.createObjectNode();
             msg.put("type", "left");
+            msg.put("lane", lane);
             var ids = msg.putArray("entries");
             entries.forEach(id -> ids.add(id.toString()));
             synchronized (this) {

@@ -1,0 +1,84 @@
+package org.sockethub.gateway.workers;
+
+import java.lang.management.ManagementFactory;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The JVM a worker runs in: small by default, since a worker holds little (a few platform
+ * instances, a Redis client) and a server runs several. Serial GC with a heap that starts
+ * small and grows only as needed, native memory handed back to the OS, and the launcher's
+ * class-data-sharing archive for this worker's platforms ({@code cds/worker-<platforms>.jsa},
+ * written by the build for the default groups) so that classes are mapped instead of loaded,
+ * parsed and verified on every start. A worker whose platforms have no archive starts without one.
+ */
+public final class WorkerJvm {
+
+    private WorkerJvm() {
+    }
+
+    /**
+     * @param maxHeapMb {@code workers.maxHeapMb}
+     * @param command   the worker command (its {@code -cp} names the launcher jar)
+     * @param extra     {@code workers.javaOptions}, last so that they win; {@code {worker}} in them
+     *                  stands for the worker's name ({@link #fileName})
+     * @param name      the worker's platforms joined by {@code +} (an isolated instance's worker: its platform)
+     * @return the JVM options, before the class path and main class
+     */
+    public static List<String> options(int maxHeapMb, List<String> command, List<String> extra, String name) {
+        List<String> options = new ArrayList<>();
+        options.add("-Xms8m");
+        options.add("-Xmx" + maxHeapMb + "m");
+        options.add("-XX:+UseSerialGC");
+        options.add("-Xss512k");
+        if (supported("TrimNativeHeapInterval")) {
+            options.add("-XX:TrimNativeHeapInterval=5000"); // give freed malloc memory (compiler arenas) back
+        }
+        Path archive = archive(command, name);
+        if (archive != null) {
+            options.add("-XX:SharedArchiveFile=" + archive);
+            options.add("-Xlog:cds=off");
+            options.add("-Xlog:cds+dynamic=off");
+        }
+        for (String option : extra) {
+            options.add(option.replace("{worker}", fileName(name)));
+        }
+        return options;
+    }
+
+    /** @return a worker name as a file name part: {@code dummy+feeds+metadata}, {@code irc} */
+    static String fileName(String name) {
+        return name.replaceAll("[^A-Za-z0-9+._-]", "_");
+    }
+
+    /** Environment for a worker: few malloc arenas (a worker has few busy threads). */
+    static void environment(Map<String, String> env) {
+        env.putIfAbsent("MALLOC_ARENA_MAX", "2");
+    }
+
+    /** @return the launcher distribution's archive for a worker of these platforms, if the build made one */
+    static Path archive(List<String> command, String name) {
+        int cp = command.indexOf("-cp");
+        if (cp < 0 || cp + 1 >= command.size()) {
+            return null;
+        }
+        Path home = Path.of(command.get(cp + 1)).toAbsolutePath().getParent();
+        Path archive = home == null ? null : home.resolve("cds").resolve("worker-" + fileName(name) + ".jsa");
+        return archive != null && Files.isRegularFile(archive) ? archive : null;
+    }
+
+    /** Whether this JVM (and so a worker forked from its {@code java.home}) knows a product flag. */
+    private static boolean supported(String flag) {
+        try { // through JMX, so that the bundle needs no com.sun.management import
+            ManagementFactory.getPlatformMBeanServer().invoke(new javax.management.ObjectName(
+                    "com.sun.management:type=HotSpotDiagnostic"), "getVMOption", new Object[] {flag},
+                    new String[] {String.class.getName()});
+            return true;
+        } catch (javax.management.JMException | RuntimeException e) {
+            return false;
+        }
+    }
+}

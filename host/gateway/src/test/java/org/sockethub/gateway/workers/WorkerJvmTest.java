@@ -1,0 +1,42 @@
+package org.sockethub.gateway.workers;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class WorkerJvmTest {
+
+    @TempDir
+    Path home;
+
+    private List<String> command() {
+        return List.of("-cp", home.resolve("sockethub-launcher.jar").toString(), "org.sockethub.launcher.Main", "--worker");
+    }
+
+    @Test
+    void aWorkerMapsTheArchiveOfItsOwnPlatforms() throws Exception {
+        Files.createDirectories(home.resolve("cds"));
+        Files.writeString(home.resolve("cds/worker-dummy+feeds+metadata.jsa"), "");
+        List<String> options = WorkerJvm.options(256, command(), List.of(), "dummy+feeds+metadata");
+        assertTrue(options.contains("-XX:SharedArchiveFile=" + home.resolve("cds/worker-dummy+feeds+metadata.jsa")), options.toString());
+        assertTrue(options.contains("-Xmx256m"));
+        assertTrue(options.contains("-XX:+UseSerialGC"));
+    }
+
+    @Test
+    void aWorkerWhosePlatformsHaveNoArchiveStartsWithout() {
+        List<String> options = WorkerJvm.options(128, command(), List.of(), "hello");
+        assertFalse(options.stream().anyMatch(o -> o.startsWith("-XX:SharedArchiveFile")), options.toString());
+    }
+
+    @Test
+    void theOperatorsOptionsComeLastWithTheWorkersName() {
+        List<String> options = WorkerJvm.options(128, command(), List.of("-Xlog:gc:file=gc-{worker}.log"), "irc/i3");
+        assertTrue(options.get(options.size() - 1).equals("-Xlog:gc:file=gc-irc_i3.log"), options.toString());
+    }
+}
