@@ -125,8 +125,14 @@ final class HostMain {
         props.put("sockethub.worker.command", JSON.writeValueAsString(
                 List.of("-cp", layout.classPath(), Main.class.getName(), "--worker")));
 
+        // the shipped platforms start before the gateway: it then activates knowing them, and the
+        // workers that start with the server boot while it opens its port
+        List<Path> gateway = FelixBoot.jarsIn(layout.bundles()).stream()
+                .filter(p -> p.getFileName().toString().startsWith("sockethub-gateway")).toList();
         List<Path> jars = new ArrayList<>(FelixBoot.jarsIn(layout.bundles()));
+        jars.removeAll(gateway);
         jars.addAll(FelixBoot.jarsIn(layout.platforms()));
+        jars.addAll(gateway);
         if (cli.has("console")) { // the Gogo shell on this terminal, with the sockethub:* commands
             jars.addAll(FelixBoot.jarsIn(layout.consoleBundles()));
             props.put("gosh.args", "--noshutdown"); // leaving the shell does not stop the server
@@ -152,6 +158,7 @@ final class HostMain {
             stopEmbedded(redis);
             return 1;
         }
+        IdleCollector.start(10_000);
         AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopping.set(true);

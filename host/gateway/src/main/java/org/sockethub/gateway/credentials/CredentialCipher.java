@@ -1,24 +1,24 @@
 package org.sockethub.gateway.credentials;
 
 import java.nio.charset.StandardCharsets;
+import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
 import java.util.Arrays;
 import java.util.HexFormat;
-import org.bouncycastle.crypto.InvalidCipherTextException;
+import javax.crypto.AEADBadTagException;
+import javax.crypto.Cipher;
+import javax.crypto.spec.GCMParameterSpec;
+import javax.crypto.spec.SecretKeySpec;
 import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.engines.AESEngine;
 import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
-import org.bouncycastle.crypto.modes.GCMBlockCipher;
-import org.bouncycastle.crypto.modes.GCMModeCipher;
-import org.bouncycastle.crypto.params.AEADParameters;
 import org.bouncycastle.crypto.params.HKDFParameters;
-import org.bouncycastle.crypto.params.KeyParameter;
 
 /**
- * Seals credentials for one session (BouncyCastle): the key is HKDF-SHA256 of the server's
+ * Seals credentials for one session: the key is HKDF-SHA256 (BouncyCastle) of the server's
  * per-boot master secret with the session's own random secret as salt, so a stored value is
- * readable only while both the server process and that session exist. AES-256-GCM with a random
- * 96-bit nonce; stored as {@code hex(nonce):hex(tag):hex(ciphertext)}.
+ * readable only while both the server process and that session exist. AES-256-GCM (the JDK's, as
+ * for jobs: {@code JobCipher}) with a random 96-bit nonce; stored as
+ * {@code hex(nonce):hex(tag):hex(ciphertext)}.
  */
 public final class CredentialCipher {
 
@@ -27,11 +27,23 @@ public final class CredentialCipher {
     private static final int NONCE = 12;
     private static final int TAG = 16;
     private static final HexFormat HEX = HexFormat.of();
+    /**
+     * One cipher object per thread, re-initialised with each session's key: finding the
+     * provider's implementation is then done once per thread, not per seal or open. (The JDK's
+     * GCM also sets up a key in far less time than BouncyCastle's table-driven one.)
+     */
+    private static final ThreadLocal<Cipher> GCM = ThreadLocal.withInitial(() -> {
+        try {
+            return Cipher.getInstance("AES/GCM/NoPadding");
+        } catch (GeneralSecurityException e) {
+            throw new IllegalStateException("AES-GCM unavailable", e);
+        }
+    });
 
-    private final byte[] key;
+    private final SecretKeySpec key;
 
     private CredentialCipher(byte[] key) {
-        this.key = key;
+        this.key = new SecretKeySpec(key, "AES");
     }
 
     /**
@@ -61,15 +73,15 @@ public final class CredentialCipher {
     public String seal(String plaintext) {
         byte[] nonce = new byte[NONCE];
         RANDOM.nextBytes(nonce);
-        GCMModeCipher gcm = cipher(true, nonce);
-        byte[] in = plaintext.getBytes(StandardCharsets.UTF_8);
-        byte[] out = new byte[gcm.getOutputSize(in.length)];
-        int n = gcm.processBytes(in, 0, in.length, out, 0);
+        byte[] out;
         try {
-            n += gcm.doFinal(out, n);
-        } catch (InvalidCipherTextException impossible) {
+            Cipher gcm = GCM.get();
+            gcm.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce));
+            out = gcm.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
+        } catch (GeneralSecurityException impossible) {
             throw new IllegalStateException(impossible);
         }
+        int n = out.length;
         byte[] ciphertext = Arrays.copyOfRange(out, 0, n - TAG);
         byte[] tag = Arrays.copyOfRange(out, n - TAG, n);
         return HEX.formatHex(nonce) + ":" + HEX.formatHex(tag) + ":" + HEX.formatHex(ciphertext);
@@ -88,23 +100,20 @@ public final class CredentialCipher {
         byte[] nonce = HEX.parseHex(parts[0]);
         byte[] tag = HEX.parseHex(parts[1]);
         byte[] ciphertext = HEX.parseHex(parts[2]);
+        if (nonce.length != NONCE || tag.length != TAG) {
+            throw new IllegalArgumentException("not a sealed credential");
+        }
         byte[] in = new byte[ciphertext.length + tag.length];
         System.arraycopy(ciphertext, 0, in, 0, ciphertext.length);
         System.arraycopy(tag, 0, in, ciphertext.length, tag.length);
-        GCMModeCipher gcm = cipher(false, nonce);
-        byte[] out = new byte[gcm.getOutputSize(in.length)];
-        int n = gcm.processBytes(in, 0, in.length, out, 0);
         try {
-            n += gcm.doFinal(out, n);
-        } catch (InvalidCipherTextException e) {
+            Cipher gcm = GCM.get();
+            gcm.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG * 8, nonce));
+            return new String(gcm.doFinal(in), StandardCharsets.UTF_8);
+        } catch (AEADBadTagException e) {
             throw new IllegalArgumentException("credential failed authentication", e);
+        } catch (GeneralSecurityException e) {
+            throw new IllegalArgumentException("credential cannot be opened", e);
         }
-        return new String(out, 0, n, StandardCharsets.UTF_8);
-    }
-
-    private GCMModeCipher cipher(boolean encrypt, byte[] nonce) {
-        GCMModeCipher gcm = GCMBlockCipher.newInstance(AESEngine.newInstance());
-        gcm.init(encrypt, new AEADParameters(new KeyParameter(key), TAG * 8, nonce));
-        return gcm;
     }
 }

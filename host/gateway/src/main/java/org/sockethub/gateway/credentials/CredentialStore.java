@@ -4,12 +4,11 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.nio.charset.StandardCharsets;
-import java.security.MessageDigest;
-import java.security.NoSuchAlgorithmException;
 import java.util.HexFormat;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
@@ -123,12 +122,12 @@ public final class CredentialStore {
     }
 
     static String field(String platformId, String actorId) {
-        try {
-            byte[] digest = MessageDigest.getInstance("SHA-256")
-                    .digest((platformId + ":" + actorId).getBytes(StandardCharsets.UTF_8));
-            return HexFormat.of().formatHex(digest);
-        } catch (NoSuchAlgorithmException e) {
-            throw new IllegalStateException(e);
-        }
+        // BouncyCastle's digest directly: no provider look-up on every save and load
+        byte[] in = (platformId + ":" + actorId).getBytes(StandardCharsets.UTF_8);
+        SHA256Digest sha256 = new SHA256Digest();
+        sha256.update(in, 0, in.length);
+        byte[] digest = new byte[sha256.getDigestSize()];
+        sha256.doFinal(digest, 0);
+        return HexFormat.of().formatHex(digest);
     }
 }

@@ -19,6 +19,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.Collections;
 import java.util.Enumeration;
 import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ConcurrentHashMap;
 
 /**
  * Engine.IO's polling transport, with the gates the reference server has and engine.io-server
@@ -34,6 +36,8 @@ final class EngineIoServlet extends HttpServlet {
 
     private final transient EngineIoServer server;
     private final long maxPayload;
+    /** The timer groups of open polling connections, by socket id; see {@link SocketTimers}. */
+    private final transient Map<String, SocketTimers.Group> timers = new ConcurrentHashMap<>();
 
     EngineIoServlet(EngineIoServer server, long maxPayload) {
         this.server = server;
@@ -66,12 +70,18 @@ final class EngineIoServlet extends HttpServlet {
             }
         }
         HttpServletRequest wrapped = new Request(request, body);
-        if (param(query, "sid") == null && "GET".equalsIgnoreCase(request.getMethod())) {
+        String sid = param(query, "sid");
+        if (sid == null && "GET".equalsIgnoreCase(request.getMethod())) {
             Handshake handshake = new Handshake(response);
-            server.handleRequest(wrapped, handshake);
+            new SocketTimers.Group(timers).run(() -> server.handleRequest(wrapped, handshake));
             handshake.commit(maxPayload);
         } else {
-            server.handleRequest(wrapped, response);
+            SocketTimers.Group group = sid == null ? null : timers.get(sid);
+            if (group == null) {
+                server.handleRequest(wrapped, response);
+            } else {
+                group.run(() -> server.handleRequest(wrapped, response));
+            }
         }
     }
 

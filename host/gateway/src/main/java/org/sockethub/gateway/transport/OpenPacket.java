@@ -2,6 +2,8 @@ package org.sockethub.gateway.transport;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 
 /**
  * Rewrites Engine.IO's open packet into the reference server's form. engine.io-server writes
@@ -12,6 +14,12 @@ import com.fasterxml.jackson.databind.node.ObjectNode;
 final class OpenPacket {
 
     private static final ObjectMapper JSON = new ObjectMapper();
+    /**
+     * engine.io-server's own form (its {@code HANDSHAKE_JSON}), with a session id of URL-safe
+     * characters: rewritten without a JSON parser, as every connection gets one.
+     */
+    private static final Pattern ENGINE_IO_FORM = Pattern.compile(
+            "0\\{\"sid\": \"([A-Za-z0-9_.~-]*)\", \"upgrades\": (\\[(?:\"websocket\")?]), \"pingInterval\": (\\d+), \"pingTimeout\": (\\d+)}");
 
     private OpenPacket() {
     }
@@ -24,6 +32,11 @@ final class OpenPacket {
     static String rewrite(String packet, long maxPayload) {
         if (!packet.startsWith("0{")) {
             return packet;
+        }
+        Matcher usual = ENGINE_IO_FORM.matcher(packet);
+        if (usual.matches()) {
+            return "0{\"sid\":\"" + usual.group(1) + "\",\"upgrades\":" + usual.group(2) + ",\"pingInterval\":" + usual.group(3)
+                    + ",\"pingTimeout\":" + usual.group(4) + ",\"maxPayload\":" + maxPayload + "}";
         }
         try {
             ObjectNode open = (ObjectNode) JSON.readTree(packet.substring(1));

@@ -5,14 +5,16 @@ import java.util.Queue;
 import java.util.concurrent.Executor;
 
 /**
- * Runs tasks one after another, in submission order, on a shared pool. Each client gets one, so
- * what is sent to a client keeps its order, and a client that stops reading (a blocked polling
- * write) holds up only itself, never the thread that answers everyone's jobs.
+ * Runs tasks one after another, in submission order, on a shared pool (or, see
+ * {@link #runHereUnlessBusy}, on the caller's thread). Each client gets one, so what is sent to a
+ * client keeps its order, and a client that stops reading (a blocked polling write) holds up only
+ * itself, never the thread that answers everyone's jobs.
  */
 final class SerialExecutor implements Executor {
 
     private final Executor pool;
-    private final Queue<Runnable> tasks = new ArrayDeque<>();
+    /** Tasks waiting, while some are: an idle client keeps no queue. Guarded by {@code this}. */
+    private Queue<Runnable> tasks;
     private boolean running;
 
     SerialExecutor(Executor pool) {
@@ -21,8 +23,8 @@ final class SerialExecutor implements Executor {
 
     @Override
     public void execute(Runnable task) {
-        synchronized (tasks) {
-            tasks.add(task);
+        synchronized (this) {
+            enqueue(task);
             if (running) {
                 return;
             }
@@ -31,21 +33,52 @@ final class SerialExecutor implements Executor {
         pool.execute(this::drain);
     }
 
+    /**
+     * Runs a task on the calling thread when none of this client's tasks is queued or running
+     * (then also those queued meanwhile), else queues it: for a thread that may block and is
+     * serving this client anyway, it saves handing the task to the pool.
+     *
+     * @param task the task
+     */
+    void runHereUnlessBusy(Runnable task) {
+        synchronized (this) {
+            if (running) {
+                enqueue(task);
+                return;
+            }
+            running = true;
+        }
+        run(task);
+        drain();
+    }
+
+    private void enqueue(Runnable task) {
+        if (tasks == null) {
+            tasks = new ArrayDeque<>(4);
+        }
+        tasks.add(task);
+    }
+
     private void drain() {
         for (;;) {
             Runnable next;
-            synchronized (tasks) {
-                next = tasks.poll();
+            synchronized (this) {
+                next = tasks == null ? null : tasks.poll();
                 if (next == null) {
+                    tasks = null;
                     running = false;
                     return;
                 }
             }
-            try {
-                next.run();
-            } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(SerialExecutor.class).warn("sending to a client failed: {}", e.toString());
-            }
+            run(next);
+        }
+    }
+
+    private static void run(Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            org.slf4j.LoggerFactory.getLogger(SerialExecutor.class).warn("sending to a client failed: {}", e.toString());
         }
     }
 }

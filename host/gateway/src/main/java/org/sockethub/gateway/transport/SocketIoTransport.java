@@ -8,6 +8,8 @@ import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.socket.engineio.server.EngineIoServer;
 import io.socket.engineio.server.EngineIoServerOptions;
+import io.socket.engineio.server.EngineIoSocket;
+import io.socket.engineio.server.utils.ParseQS;
 import io.socket.socketio.server.SocketIoNamespace;
 import io.socket.socketio.server.SocketIoServer;
 import io.socket.socketio.server.SocketIoSocket;
@@ -15,15 +17,22 @@ import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.Executor;
+import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
+import org.eclipse.jetty.server.Handler;
+import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.websocket.server.WebSocketUpgradeHandler;
+import org.eclipse.jetty.websocket.core.FrameHandler;
+import org.eclipse.jetty.websocket.core.server.ServerUpgradeRequest;
+import org.eclipse.jetty.websocket.core.server.ServerUpgradeResponse;
+import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
+import org.eclipse.jetty.websocket.core.server.WebSocketUpgradeHandler;
 import org.json.JSONArray;
 import org.json.JSONObject;
 import org.slf4j.Logger;
@@ -55,6 +64,8 @@ public final class SocketIoTransport implements AutoCloseable {
     private final Server jetty;
     /** Runs every client's sends; see {@link SerialExecutor}. */
     private final java.util.concurrent.ExecutorService senders;
+    /** Engine.IO's and Socket.IO's timers, on one thread rather than engine.io-server's 20; see {@link SocketTimers}. */
+    private final SocketTimers timers = new SocketTimers(daemon("sockethub-engineio-timer"));
 
     /**
      * @param settings where to listen
@@ -68,19 +79,27 @@ public final class SocketIoTransport implements AutoCloseable {
         options.setPingInterval(25_000);
         options.setPingTimeout(20_000);
         options.setAllowedCorsOrigins(CorsOrigins.parse(settings.corsOrigin(), LOG::warn));
+        options.setScheduledExecutorService(timers);
         this.engineIo = new EngineIoServer(options);
+        // a connection's timers are cancelled when its Engine.IO socket closes (the handshake runs in its group)
+        engineIo.on("connection", args -> {
+            SocketTimers.Group group = SocketTimers.current();
+            if (group != null) {
+                group.opened((EngineIoSocket) args[0]);
+            }
+        });
         SocketIoServer socketIo = new SocketIoServer(engineIo);
         SocketIoNamespace namespace = socketIo.namespace("/");
         namespace.on("connection", args -> onConnection((SocketIoSocket) args[0]));
 
         this.senders = java.util.concurrent.Executors.newFixedThreadPool(
-                Math.max(2, Runtime.getRuntime().availableProcessors()), r -> {
-                    Thread t = new Thread(r, "sockethub-send");
-                    t.setDaemon(true);
-                    return t;
-                });
+                Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("sockethub-send"));
         QueuedThreadPool threads = new QueuedThreadPool(200, 8, 60_000);
         threads.setName("sockethub-http");
+        // a burst of connections (a reconnect storm) grows the pool towards its maximum: the threads
+        // it no longer needs go after one idle minute, not one thread a minute (Jetty's default,
+        // which keeps them, and their stacks, for hours)
+        threads.setMaxEvictCount(200);
         this.jetty = new Server(threads);
         ServerConnector connector = new ServerConnector(jetty);
         connector.setHost(settings.host());
@@ -91,23 +110,46 @@ public final class SocketIoTransport implements AutoCloseable {
         ServletContextHandler context = new ServletContextHandler("/");
         context.addServlet(new ServletHolder(new EngineIoServlet(engineIo, settings.maxPayload())), settings.path() + "/*");
         servlets.forEach((pathSpec, servlet) -> context.addServlet(new ServletHolder(servlet), pathSpec));
-        WebSocketUpgradeHandler upgrades = WebSocketUpgradeHandler.from(jetty, context, container -> {
-            container.setMaxTextMessageSize(settings.maxPayload());
-            container.setMaxBinaryMessageSize(settings.maxPayload());
-            container.setIdleTimeout(java.time.Duration.ofMinutes(2));
-            container.addMapping(settings.path() + "/*", (request, response, callback) -> {
-                // the reference runs with allowEIO3 off: only Engine.IO protocol 4 may upgrade
-                String query = request.getHttpURI().getQuery();
-                if (query == null || !("&" + query + "&").contains("&EIO=4&")) {
-                    response.setStatus(400);
-                    callback.succeeded();
-                    return null;
-                }
-                return new EngineIoWebSocketEndpoint(engineIo, settings.maxPayload());
-            });
-        });
+        WebSocketUpgradeHandler upgrades = new WebSocketUpgradeHandler(
+                WebSocketServerComponents.ensureWebSocketComponents(jetty, context));
+        upgrades.getConfiguration().setMaxTextMessageSize(settings.maxPayload());
+        upgrades.getConfiguration().setMaxBinaryMessageSize(settings.maxPayload());
+        upgrades.getConfiguration().setIdleTimeout(java.time.Duration.ofMinutes(2));
+        upgrades.addMapping(settings.path() + "/*", this::negotiate);
+        upgrades.setHandler((Handler) null); // not its own 404 handler: the servlets come next
         context.insertHandler(upgrades);
         jetty.setHandler(context);
+    }
+
+    /**
+     * Accepts a WebSocket upgrade of Engine.IO protocol 4 (the reference runs with allowEIO3 off),
+     * without extensions: like the reference (engine.io's {@code perMessageDeflate} is off by
+     * default), no permessage-deflate, whose compressor keeps a zlib window and hash table (about
+     * 90 KB of native memory) for as long as a socket is open and costs both ends CPU on every
+     * frame.
+     */
+    private FrameHandler negotiate(ServerUpgradeRequest request, ServerUpgradeResponse response, Callback callback) {
+        String query = request.getHttpURI().getQuery();
+        if (query == null || !("&" + query + "&").contains("&EIO=4&")) {
+            response.setStatus(400);
+            callback.succeeded();
+            return null;
+        }
+        response.setExtensions(List.of());
+        String remote = request.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress a
+                && a.getAddress() != null ? a.getAddress().getHostAddress() : Request.getRemoteAddr(request);
+        return new EngineIoWebSocketEndpoint(engineIo, settings.maxPayload(), queryOf(query),
+                HandshakeHeaders.of(request.getHeaders(), remote));
+    }
+
+    /**
+     * The query parameters engine.io-server keeps for the life of a socket: a compact map whose
+     * names and values ({@code EIO=4}, {@code transport=websocket}) every socket shares.
+     */
+    private static Map<String, String> queryOf(String query) {
+        Map<String, String> shared = new java.util.LinkedHashMap<>();
+        ParseQS.decode(query).forEach((name, value) -> shared.put(name.intern(), value.intern()));
+        return Map.copyOf(shared);
     }
 
     /**
@@ -126,7 +168,16 @@ public final class SocketIoTransport implements AutoCloseable {
     public void close() throws Exception {
         jetty.stop();
         engineIo.shutdown();
+        timers.shutdownNow();
         senders.shutdownNow();
+    }
+
+    private static ThreadFactory daemon(String name) {
+        return r -> {
+            Thread t = new Thread(r, name);
+            t.setDaemon(true);
+            return t;
+        };
     }
 
     private void onConnection(SocketIoSocket socket) {
@@ -137,12 +188,12 @@ public final class SocketIoTransport implements AutoCloseable {
     }
 
     private void onEvent(Client client, String event, Object[] args) {
+        Ack ack = null;
         try {
             List<JsonNode> values = new ArrayList<>(args.length);
-            Consumer<JsonNode> ack = null;
             for (Object arg : args) {
                 if (arg instanceof SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback) {
-                    ack = once(callback, client.sends);
+                    ack = new Ack(callback, client.sends);
                 } else {
                     values.add(toJson(arg));
                 }
@@ -150,16 +201,48 @@ public final class SocketIoTransport implements AutoCloseable {
             events.event(client, event, values, ack);
         } catch (RuntimeException e) {
             LOG.warn("event {} from {} failed: {}", event, client.id(), e.toString());
+        } finally {
+            if (ack != null) {
+                ack.dispatched();
+            }
         }
     }
 
-    private static Consumer<JsonNode> once(SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback, Executor sends) {
-        AtomicBoolean sent = new AtomicBoolean();
-        return payload -> {
-            if (sent.compareAndSet(false, true)) {
-                sends.execute(() -> callback.sendAcknowledgement(raw(payload)));
+    /**
+     * An event's ack function: sends once (later calls are ignored), in order with the client's
+     * other sends. An ack given while the event is still being handled, on the thread that
+     * received it (a schemas answer, a refusal), is sent on that thread when nothing else is
+     * being sent to the client; an ack given later, from another thread (the Redis client's, the
+     * job router's), goes through the client's {@link SerialExecutor} as every other send does.
+     */
+    private static final class Ack implements Consumer<JsonNode> {
+        private final SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback;
+        private final SerialExecutor sends;
+        private final AtomicBoolean sent = new AtomicBoolean();
+        /** The thread handling the event, while it does. */
+        private volatile Thread handling = Thread.currentThread();
+
+        Ack(SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback, SerialExecutor sends) {
+            this.callback = callback;
+            this.sends = sends;
+        }
+
+        @Override
+        public void accept(JsonNode payload) {
+            if (!sent.compareAndSet(false, true)) {
+                return;
             }
-        };
+            Runnable send = () -> callback.sendAcknowledgement(raw(payload));
+            if (Thread.currentThread() == handling) {
+                sends.runHereUnlessBusy(send);
+            } else {
+                sends.execute(send);
+            }
+        }
+
+        void dispatched() {
+            handling = null;
+        }
     }
 
     private static Object raw(JsonNode payload) {
@@ -217,7 +300,7 @@ public final class SocketIoTransport implements AutoCloseable {
     private final class Client implements ClientSocket {
         private final SocketIoSocket socket;
         private final String address;
-        private final Executor sends = new SerialExecutor(senders);
+        private final SerialExecutor sends = new SerialExecutor(senders);
 
         Client(SocketIoSocket socket) {
             this.socket = socket;

@@ -33,6 +33,8 @@ public final class WorkerJvm {
         options.add("-Xms8m");
         options.add("-Xmx" + maxHeapMb + "m");
         options.add("-XX:+UseSerialGC");
+        options.add("-XX:MinHeapFreeRatio=10");
+        options.add("-XX:MaxHeapFreeRatio=30");
         options.add("-Xss512k");
         if (supported("TrimNativeHeapInterval")) {
             options.add("-XX:TrimNativeHeapInterval=5000"); // give freed malloc memory (compiler arenas) back

@@ -117,6 +117,7 @@ public final class WorkerMain {
             lanes.add(t);
         }
         channel.ready();
+        org.sockethub.launcher.IdleCollector.start(10_000);
         log.info("worker for {} ready (pid {})", start.name(), ProcessHandle.current().pid());
         for (Thread t : lanes) {
             t.join();
