@@ -110,6 +110,16 @@ describe("the wire", () => {
     assert.match(first, /^0\{"sid":"[^"]+","upgrades":\[\],"pingInterval":25000,"pingTimeout":20000,"maxPayload":262144\}$/);
   });
 
+  it("declines websocket compression, as the reference does", async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.host.port}/sockethub/?EIO=4&transport=websocket`, { perMessageDeflate: true });
+    let headers;
+    ws.once("upgrade", (res) => { headers = res.headers; });
+    await new Promise((ok, fail) => { ws.once("open", ok); ws.once("error", fail); });
+    ws.close();
+    assert.ok(headers, "the upgrade response");
+    assert.equal(headers["sec-websocket-extensions"], undefined);
+  });
+
   it("answers cross-origin polling for any origin by default", async () => {
     const open = await fetch(`${server.host.url}/sockethub/?EIO=4&transport=polling`, { headers: { Origin: "https://app.example" } });
     assert.equal(open.status, 200);
