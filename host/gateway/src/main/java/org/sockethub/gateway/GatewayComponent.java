@@ -144,7 +144,8 @@ public class GatewayComponent {
         supervisor = new WorkerSupervisor(new WorkerSettings(workerCommand(context), config.workerMaxHeapMb(),
                 config.workerRestartBackoffMs(), config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(),
                 config.jobTimeoutMs(), config.redisUrl(), nodeId, key, config.sentry(), config.workerDrainTimeoutMs(),
-                config.workerGroups(), config.workerJavaOptions(), stopGraceMs(context), config.workerIdleStopMs()), router, timers,
+                config.workerGroups(), config.workerJavaOptions(), stopGraceMs(context), config.workerIdleStopMs(),
+                spareWorkers(context)), router, timers,
                 (lane, error) -> {
                     report("worker for " + lane.name() + " died: " + error, Map.of("platform", lane.platformId()));
                     gateway.workerDied(lane, error);
@@ -339,6 +340,26 @@ public class GatewayComponent {
             dir = context.getProperty("karaf.base") + "/deploy";
         }
         return java.nio.file.Path.of(dir == null ? "deploy" : dir);
+    }
+
+    /**
+     * Workers the launcher started ahead ({@code (sockethub.spares=workers)}, a function from a
+     * worker's command line to its process, in JDK types only), or none (Karaf).
+     */
+    @SuppressWarnings("unchecked")
+    private static java.util.function.Function<List<String>, Process> spareWorkers(BundleContext context) {
+        try {
+            var refs = context.getServiceReferences(java.util.function.Function.class.getName(), "(sockethub.spares=workers)");
+            if (refs != null && refs.length > 0) {
+                var spares = (java.util.function.Function<List<String>, Process>) context.getService(refs[0]);
+                if (spares != null) {
+                    return spares;
+                }
+            }
+        } catch (org.osgi.framework.InvalidSyntaxException impossible) {
+            throw new IllegalStateException(impossible);
+        }
+        return command -> null;
     }
 
     /** How long a worker may take to exit when told to: 3 s (the build's training run allows more). */

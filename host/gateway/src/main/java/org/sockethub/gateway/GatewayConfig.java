@@ -191,26 +191,8 @@ public record GatewayConfig(JsonNode root) {
      *         metadata together) and which workers start with the gateway ({@code workers.prewarm},
      *         default those three; the others start on first use)
      */
-    public org.sockethub.gateway.workers.WorkerGroups workerGroups() {
-        java.util.List<java.util.List<String>> groups = new java.util.ArrayList<>();
-        JsonNode configured = root.path("workers").path("groups");
-        if (configured.isArray()) {
-            for (JsonNode group : configured) {
-                java.util.List<String> ids = new java.util.ArrayList<>();
-                group.forEach(id -> ids.add(id.asText()));
-                groups.add(ids);
-            }
-        } else {
-            groups.addAll(org.sockethub.gateway.workers.WorkerGroups.DEFAULT);
-        }
-        java.util.List<String> prewarm = new java.util.ArrayList<>();
-        JsonNode warm = root.path("workers").path("prewarm");
-        if (warm.isArray()) {
-            warm.forEach(id -> prewarm.add(id.asText()));
-        } else {
-            org.sockethub.gateway.workers.WorkerGroups.DEFAULT.forEach(prewarm::addAll);
-        }
-        return new org.sockethub.gateway.workers.WorkerGroups(groups, prewarm);
+    public org.sockethub.jobs.WorkerGroups workerGroups() {
+        return org.sockethub.jobs.WorkerGroups.of(root.path("workers"));
     }
 
     /**

@@ -17,11 +17,23 @@ import java.util.List;
  * @param consumer     this worker's consumer name in each lane's jobs group
  * @param heartbeatMs  how often to write a heartbeat line to stdout
  * @param jobTimeoutMs after this long a job is given up (the gateway has already answered it)
- * @param cacheDir     a folder for the worker's Felix cache, owned by the gateway
  * @param sentry       the {@code sentry} settings (error reporting is on when its {@code dsn} is set)
  */
 public record WorkerStart(String key, String redisUrl, String nodeId, String name, List<Member> members, String consumer,
-                          long heartbeatMs, long jobTimeoutMs, String cacheDir, ObjectNode sentry) {
+                          long heartbeatMs, long jobTimeoutMs, ObjectNode sentry) {
+
+    /**
+     * Where a worker keeps its Felix cache: named after its host and itself, so that the host
+     * deletes it when the worker exits, and the next host on the machine sweeps it if the host was
+     * killed. The worker makes it (it boots its framework before it reads its start message).
+     *
+     * @param hostPid   the gateway's process
+     * @param workerPid the worker's process
+     * @return the folder
+     */
+    public static java.nio.file.Path cacheDir(long hostPid, long workerPid) {
+        return java.nio.file.Path.of(System.getProperty("java.io.tmpdir"), "sockethub-worker-" + hostPid + "-" + workerPid);
+    }
 
     /**
      * One platform of a worker.

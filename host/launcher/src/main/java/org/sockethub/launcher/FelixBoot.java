@@ -29,6 +29,16 @@ final class FelixBoot {
 
     static Framework start(Map<String, String> properties, List<Path> jars, java.util.function.Consumer<String> log)
             throws BundleException, IOException {
+        return start(properties, jars, log, context -> { });
+    }
+
+    /**
+     * @param beforeBundles runs once the framework has started, before its bundles do (e.g. to
+     *                      register services they look up when they activate)
+     */
+    static Framework start(Map<String, String> properties, List<Path> jars, java.util.function.Consumer<String> log,
+                           java.util.function.Consumer<org.osgi.framework.BundleContext> beforeBundles)
+            throws BundleException, IOException {
         Map<String, String> props = new java.util.HashMap<>(properties);
         // Felix would otherwise hand a bundle's lookups that come from JDK code (ServiceLoader)
         // to the launcher's class path, where slf4j and Jackson also live.
@@ -51,6 +61,7 @@ final class FelixBoot {
         }
         installed.sort(Comparator.comparing(b -> b.getSymbolicName().contains("spifly") ? 0 : 1));
         framework.start();
+        beforeBundles.accept(framework.getBundleContext());
         for (Bundle b : installed) {
             if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
                 try {

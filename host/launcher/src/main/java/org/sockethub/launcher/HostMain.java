@@ -122,8 +122,10 @@ final class HostMain {
         if (stopGrace != null) {
             props.put("sockethub.worker.stopGraceMs", stopGrace);
         }
-        props.put("sockethub.worker.command", JSON.writeValueAsString(
-                List.of("-cp", layout.classPath(), Main.class.getName(), "--worker")));
+        List<String> workerCommand = List.of("-cp", layout.classPath(), Main.class.getName(), "--worker");
+        props.put("sockethub.worker.command", JSON.writeValueAsString(workerCommand));
+        // the workers that start with the gateway boot now, beside the host (the gateway takes them)
+        SpareWorkers spares = SpareWorkers.start(config, workerCommand);
 
         // the shipped platforms start before the gateway: it then activates knowing them, and the
         // workers that start with the server boot while it opens its port
@@ -139,10 +141,12 @@ final class HostMain {
         }
         if (jars.isEmpty()) {
             System.err.println("sockethub: no bundles in " + layout.bundles() + " (build with ./sockethub or mvn install)");
+            spares.close();
             stopEmbedded(redis);
             return 1;
         }
-        Framework framework = FelixBoot.start(props, jars, log::warn);
+        Framework framework = FelixBoot.start(props, jars, log::warn, context -> context.registerService(
+                java.util.function.Function.class, spares, new java.util.Hashtable<>(Map.of("sockethub.spares", "workers"))));
         if (ErrorReporting.enabled()) { // for the gateway, in JDK types: no class is shared
             Consumer<Map<String, Object>> reporter = ErrorReporting::report;
             framework.getBundleContext().registerService(Consumer.class, reporter,
@@ -155,6 +159,7 @@ final class HostMain {
             ErrorReporting.flush(5_000);
             framework.stop();
             framework.waitForStop(15_000);
+            spares.close();
             stopEmbedded(redis);
             return 1;
         }
@@ -162,6 +167,7 @@ final class HostMain {
         AtomicBoolean stopping = new AtomicBoolean();
         Runtime.getRuntime().addShutdownHook(new Thread(() -> {
             stopping.set(true);
+            spares.close();
             try {
                 framework.stop();
                 framework.waitForStop(15_000);

@@ -32,21 +32,31 @@ public final class WorkerFelix {
     }
 
     /**
-     * @param platformBundles the platform bundles' locations
-     * @param cache           an empty folder for Felix's cache (the gateway deletes it when the worker exits)
+     * Boots the framework with SCR, before the worker knows its platforms.
+     *
+     * @param cache an empty folder for Felix's cache
      * @return the started framework
-     * @throws BundleException if a platform bundle does not install
+     * @throws BundleException if SCR does not install
      * @throws IOException     if the layout cannot be read
      */
-    public static Framework start(List<String> platformBundles, Path cache) throws BundleException, IOException {
+    public static Framework boot(Path cache) throws BundleException, IOException {
         Layout layout = Layout.detect();
         Map<String, String> props = new HashMap<>();
         props.put("org.osgi.framework.storage", cache.toString());
         props.put("org.osgi.framework.storage.clean", "onFirstInit");
         props.put("felix.log.level", "1");
         props.put("org.osgi.framework.system.packages.extra", sharedExports());
-        List<Path> jars = new ArrayList<>(FelixBoot.jarsIn(layout.workerBundles()));
-        Framework framework = FelixBoot.start(props, jars, System.err::println);
+        return FelixBoot.start(props, new ArrayList<>(FelixBoot.jarsIn(layout.workerBundles())), System.err::println);
+    }
+
+    /**
+     * Installs and starts the worker's platform bundles.
+     *
+     * @param framework       the booted framework
+     * @param platformBundles the platform bundles' locations
+     * @throws BundleException if a platform bundle does not install or start
+     */
+    public static void install(Framework framework, List<String> platformBundles) throws BundleException {
         List<org.osgi.framework.Bundle> platforms = new ArrayList<>();
         for (String location : platformBundles) {
             platforms.add(framework.getBundleContext().installBundle(location));
@@ -54,7 +64,6 @@ public final class WorkerFelix {
         for (org.osgi.framework.Bundle b : platforms) {
             b.start();
         }
-        return framework;
     }
 
     private static String sharedExports() {

@@ -1,6 +1,7 @@
 package org.sockethub.gateway.workers;
 
 import java.util.List;
+import org.sockethub.jobs.WorkerGroups;
 
 /**
  * How workers are started and watched.
@@ -24,10 +25,12 @@ import java.util.List;
  *                         killed (3 s; the framework property {@code sockethub.worker.stopGraceMs})
  * @param idleStopMs       how long a worker started on first use may sit idle (no job, no
  *                         instance) before it is stopped ({@code workers.idleStopMs}; 0: never)
+ * @param spares           a worker process started ahead with exactly this command line, if the
+ *                         launcher has one (it boots while the gateway starts), else {@code null}
  */
 public record WorkerSettings(List<String> command, int maxHeapMb, long restartBackoffMs, long heartbeatMs,
                              long heartbeatTimeoutMs, long jobTimeoutMs, String redisUrl, String nodeId, byte[] key,
                              com.fasterxml.jackson.databind.node.ObjectNode sentry, long drainTimeoutMs,
                              WorkerGroups groups, List<String> javaOptions, long stopGraceMs,
-                             long idleStopMs) {
+                             long idleStopMs, java.util.function.Function<List<String>, Process> spares) {
 }

@@ -19,6 +19,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.function.BiConsumer;
+import org.sockethub.jobs.WorkerGroups;
+import org.sockethub.jobs.WorkerJvm;
 import org.sockethub.jobs.WorkerStart;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -446,35 +448,34 @@ public final class WorkerSupervisor implements AutoCloseable {
             lanes.forEach(router::open);
         }
         w.lanes.forEach(lane -> served.add(lane.name()));
-        List<String> command = new ArrayList<>();
-        command.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
-        command.addAll(WorkerJvm.options(settings.maxHeapMb(), settings.command(), settings.javaOptions(),
-                w.isolated ? w.lanes.get(0).platformId() : w.name));
-        command.add("-Dsockethub.worker=" + w.name);
-        command.addAll(settings.command());
+        List<String> command = WorkerJvm.command(settings.maxHeapMb(), settings.command(), settings.javaOptions(),
+                w.isolated ? w.lanes.get(0).platformId() : w.name, w.name);
         w.consumer = w.name + "-" + settings.nodeId() + "-" + launches.incrementAndGet();
         w.fatal = null;
         w.booted = false;
         w.lastBeat = System.currentTimeMillis();
         w.startedAt = w.lastBeat;
         try {
-            // the worker's Felix cache: created and deleted here, since a worker can die without cleaning up;
-            // named after this host's pid, so that the next host sweeps it if this one is killed
-            w.cache = java.nio.file.Files.createTempDirectory("sockethub-worker-" + ProcessHandle.current().pid() + "-"
-                    + w.lanes.get(0).platformId() + "-");
-            ProcessBuilder builder = new ProcessBuilder(command);
-            WorkerJvm.environment(builder.environment());
-            Process process = builder.start();
+            // a worker the launcher started ahead, with this very command, has booted meanwhile
+            Process process = settings.spares().apply(command);
+            if (process == null) {
+                ProcessBuilder builder = new ProcessBuilder(command);
+                WorkerJvm.environment(builder.environment());
+                process = builder.start();
+            } else {
+                LOG.debug("the worker for {} was started ahead (pid {})", w.name, process.pid());
+            }
             w.process = process;
             WorkerStart start = new WorkerStart(Base64.getEncoder().encodeToString(settings.key()), settings.redisUrl(),
                     settings.nodeId(), w.name, members, w.consumer, settings.heartbeatMs(), settings.jobTimeoutMs(),
-                    w.cache.toString(), settings.sentry());
+                    settings.sentry());
             OutputStream stdin = process.getOutputStream();
             stdin.write((JSON.writeValueAsString(start) + "\n").getBytes(StandardCharsets.UTF_8));
             stdin.flush(); // stays open: the worker exits when it closes
-            w.control = daemon("worker-" + w.name + "-control", () -> readControl(w, process, process.getInputStream()));
-            daemon("worker-" + w.name + "-log", () -> relayLog(w, process.getErrorStream()));
-            process.onExit().thenAccept(p -> exited(w, p));
+            Process running = process;
+            w.control = daemon("worker-" + w.name + "-control", () -> readControl(w, running, running.getInputStream()));
+            daemon("worker-" + w.name + "-log", () -> relayLog(w, running.getErrorStream()));
+            process.onExit().thenAccept(exitedProcess -> exited(w, running));
             LOG.info("worker for {} started (pid {})", w.name, process.pid());
         } catch (IOException e) {
             LOG.error("cannot start the worker for {}: {}", w.name, e.toString());
@@ -551,7 +552,7 @@ public final class WorkerSupervisor implements AutoCloseable {
             }
         } finally {
             draining.remove(w);
-            deleteTree(w.cache);
+            deleteTree(WorkerStart.cacheDir(ProcessHandle.current().pid(), process.pid()));
         }
     }
 
@@ -779,7 +780,6 @@ public final class WorkerSupervisor implements AutoCloseable {
         volatile String stopError;
         volatile boolean booted;
         volatile Thread control;
-        volatile java.nio.file.Path cache;
         int restarts;
         long backoffMs;
         ScheduledFuture<?> restart;

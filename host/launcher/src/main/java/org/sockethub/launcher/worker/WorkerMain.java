@@ -58,11 +58,18 @@ public final class WorkerMain {
         ControlChannel channel = new ControlChannel(control);
         Thread.setDefaultUncaughtExceptionHandler((thread, error) -> channel.fatal(error));
 
+        // what needs nothing from the gateway comes first: a worker the launcher starts ahead of
+        // need (SpareWorkers) has its framework up by the time it is wanted
+        long host = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
+        java.nio.file.Path cache = WorkerStart.cacheDir(host, ProcessHandle.current().pid());
+        java.nio.file.Files.createDirectories(cache);
+        Framework felix = WorkerFelix.boot(cache);
+
         InputStream stdin = System.in;
         BufferedReader reader = new BufferedReader(new InputStreamReader(stdin, StandardCharsets.UTF_8));
         String first = reader.readLine();
         if (first == null) {
-            return;
+            Runtime.getRuntime().halt(0); // the gateway is gone, or did not need this worker after all
         }
         WorkerStart start = JSON.readValue(first, WorkerStart.class);
         Logger log = LoggerFactory.getLogger("worker." + start.name());
@@ -77,8 +84,7 @@ public final class WorkerMain {
         int connections = start.members().size() + 3;
         CompletableFuture<RedissonClient> connecting = CompletableFuture.supplyAsync(
                 () -> RedisClients.connect(start.redisUrl(), connections, "sockethub-worker-" + start.consumer()));
-        Framework felix = WorkerFelix.start(start.members().stream().map(WorkerStart.Member::bundle).toList(),
-                java.nio.file.Path.of(start.cacheDir()));
+        WorkerFelix.install(felix, start.members().stream().map(WorkerStart.Member::bundle).toList());
         java.util.List<Platform> platforms = new java.util.ArrayList<>();
         for (WorkerStart.Member member : start.members()) {
             platforms.add(awaitPlatform(felix.getBundleContext(), member.bundle()));

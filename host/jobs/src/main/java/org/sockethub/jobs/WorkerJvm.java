@@ -1,4 +1,4 @@
-package org.sockethub.gateway.workers;
+package org.sockethub.jobs;
 
 import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
@@ -51,13 +51,35 @@ public final class WorkerJvm {
         return options;
     }
 
+    /**
+     * A worker's whole command line: the gateway's supervisor and the launcher (which may start a
+     * worker ahead of need, {@code SpareWorkers}) build it the same way, so that they can tell
+     * whether a process started ahead is the one wanted.
+     *
+     * @param maxHeapMb  {@code workers.maxHeapMb}
+     * @param command    the worker command (class path, main class, {@code --worker})
+     * @param extra      {@code workers.javaOptions}
+     * @param archiveKey whose class-data-sharing archive it maps: its group's or platform's key
+     * @param name       its name in logs: its key, or an isolated instance's lane
+     * @return {@code java}, its options and the worker command
+     */
+    public static List<String> command(int maxHeapMb, List<String> command, List<String> extra, String archiveKey,
+                                       String name) {
+        List<String> all = new ArrayList<>();
+        all.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
+        all.addAll(options(maxHeapMb, command, extra, archiveKey));
+        all.add("-Dsockethub.worker=" + name);
+        all.addAll(command);
+        return all;
+    }
+
     /** @return a worker name as a file name part: {@code dummy+feeds+metadata}, {@code irc} */
-    static String fileName(String name) {
+    public static String fileName(String name) {
         return name.replaceAll("[^A-Za-z0-9+._-]", "_");
     }
 
     /** Environment for a worker: few malloc arenas (a worker has few busy threads). */
-    static void environment(Map<String, String> env) {
+    public static void environment(Map<String, String> env) {
         env.putIfAbsent("MALLOC_ARENA_MAX", "2");
     }
 

@@ -1,4 +1,4 @@
-package org.sockethub.gateway.workers;
+package org.sockethub.jobs;
 
 import java.util.ArrayList;
 import java.util.Collection;
@@ -39,6 +39,44 @@ public final class WorkerGroups {
             fixed.forEach(id -> groupOf.put(id, fixed));
         }
         this.prewarm = Set.copyOf(prewarm);
+    }
+
+    /**
+     * @param workers the {@code workers} section of a configuration (missing keys: the defaults)
+     * @return its {@code groups} and {@code prewarm}
+     */
+    public static WorkerGroups of(com.fasterxml.jackson.databind.JsonNode workers) {
+        List<List<String>> groups = new ArrayList<>();
+        if (workers.path("groups").isArray()) {
+            for (com.fasterxml.jackson.databind.JsonNode group : workers.path("groups")) {
+                List<String> ids = new ArrayList<>();
+                group.forEach(id -> ids.add(id.asText()));
+                groups.add(ids);
+            }
+        } else {
+            groups.addAll(DEFAULT);
+        }
+        List<String> prewarm = new ArrayList<>();
+        if (workers.path("prewarm").isArray()) {
+            workers.path("prewarm").forEach(id -> prewarm.add(id.asText()));
+        } else {
+            DEFAULT.forEach(prewarm::addAll);
+        }
+        return new WorkerGroups(groups, prewarm);
+    }
+
+    /**
+     * @return the keys of the workers that start with the gateway, for the platforms given
+     * @param platformIds the platforms there are
+     */
+    public List<String> prewarmedKeys(Collection<String> platformIds) {
+        List<String> keys = new ArrayList<>();
+        for (String id : platformIds) {
+            if (prewarmed(id) && !keys.contains(keyOf(id))) {
+                keys.add(keyOf(id));
+            }
+        }
+        return keys;
     }
 
     /**

@@ -1,4 +1,4 @@
-package org.sockethub.gateway.workers;
+package org.sockethub.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
