@@ -240,7 +240,7 @@ public class GatewayComponent {
 
     synchronized void removePlatform(ServiceReference<Platform> reference, Platform platform) {
         platforms.remove(reference);
-        if (!active || shuttingDown(reference)) {
+        if (!active || shuttingDown()) {
             return; // the whole server is stopping: the gateway's own deactivation stops every worker
         }
         PlatformDescriptor descriptor;
@@ -269,7 +269,7 @@ public class GatewayComponent {
     }
 
     /** @return whether the framework itself is stopping (not just this platform's bundle) */
-    private boolean shuttingDown(ServiceReference<Platform> reference) {
+    private boolean shuttingDown() {
         try {
             BundleContext own = bundleContext;
             return own != null && own.getBundle(0).getState() == org.osgi.framework.Bundle.STOPPING;

@@ -156,7 +156,7 @@ final class FelixBoot {
         return swept;
     }
 
-    private static void deleteTree(File f) {
+    static void deleteTree(File f) {
         File[] children = f.listFiles();
         if (children != null) {
             for (File c : children) {

@@ -1,7 +1,6 @@
 package org.sockethub.launcher;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import java.io.File;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -56,7 +55,7 @@ final class SpareWorkers implements Function<List<String>, Process> {
                 WorkerJvm.environment(builder.environment());
                 Process process = builder.start();
                 workers.spares.put(line, process);
-                process.onExit().thenRun(() -> deleteTree(WorkerStart.cacheDir(ProcessHandle.current().pid(), process.pid()).toFile()));
+                process.onExit().thenRun(() -> FelixBoot.deleteTree(WorkerStart.cacheDir(ProcessHandle.current().pid(), process.pid()).toFile()));
                 java.util.concurrent.CompletableFuture.delayedExecutor(UNCLAIMED_MS, TimeUnit.MILLISECONDS)
                         .execute(() -> workers.release(line));
             } catch (IOException e) {
@@ -90,15 +89,5 @@ final class SpareWorkers implements Function<List<String>, Process> {
                 spare.destroy();
             }
         }
-    }
-
-    private static void deleteTree(File f) {
-        File[] children = f.listFiles();
-        if (children != null) {
-            for (File c : children) {
-                deleteTree(c);
-            }
-        }
-        f.delete();
     }
 }

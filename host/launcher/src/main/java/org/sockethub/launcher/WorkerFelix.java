@@ -1,16 +1,12 @@
 package org.sockethub.launcher;
 
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.net.URISyntaxException;
-import java.net.URL;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.jar.JarFile;
-import java.util.jar.Manifest;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.launch.Framework;
 import org.sockethub.api.Platform;
@@ -66,31 +62,15 @@ public final class WorkerFelix {
         }
     }
 
-    private static String sharedExports() {
-        List<String> exports = new ArrayList<>();
+    private static String sharedExports() throws IOException {
+        List<Path> jars = new ArrayList<>();
         for (Class<?> type : SHARED) {
             try {
-                URL location = type.getProtectionDomain().getCodeSource().getLocation();
-                Path path = Path.of(location.toURI());
-                Manifest manifest;
-                if (path.toFile().isDirectory()) {
-                    manifest = new Manifest(java.nio.file.Files.newInputStream(path.resolve("META-INF/MANIFEST.MF")));
-                } else {
-                    try (JarFile jar = new JarFile(path.toFile())) {
-                        manifest = jar.getManifest();
-                    }
-                }
-                String export = manifest.getMainAttributes().getValue("Export-Package");
-                if (export == null) {
-                    throw new IllegalStateException(path + " exports nothing");
-                }
-                exports.add(export);
-            } catch (IOException e) {
-                throw new UncheckedIOException(e);
+                jars.add(Path.of(type.getProtectionDomain().getCodeSource().getLocation().toURI()));
             } catch (URISyntaxException e) {
                 throw new IllegalStateException(e);
             }
         }
-        return String.join(",", exports);
+        return FelixBoot.exportsOf(jars);
     }
 }
