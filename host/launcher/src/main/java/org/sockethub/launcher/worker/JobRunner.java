@@ -60,8 +60,8 @@ final class JobRunner {
     private final JobCodec codec;
     private final ScheduledExecutorService timers;
     private final RStream<String, String> jobs;
-    private final RStream<String, String> events;
-    private final RScript script;
+    private final String eventsKey;
+    private final EventWriter writer;
     private final List<Object> finishKeys;
     private final Semaphore slots;
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
@@ -121,8 +121,8 @@ final class JobRunner {
         this.codec = codec;
         this.timers = timers;
         this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), member.lane()));
-        this.events = redis.getStream(JobStreams.events(start.nodeId()));
-        this.script = redis.getScript(StringCodec.INSTANCE);
+        this.eventsKey = JobStreams.events(start.nodeId());
+        this.writer = new EventWriter(redis);
         this.finishKeys = List.of(JobStreams.jobs(start.nodeId(), member.lane()), JobStreams.events(start.nodeId()));
         this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, member.concurrency()));
     }
@@ -344,8 +344,9 @@ final class JobRunner {
     }
 
     private void finish(StreamMessageId entry, JobEvent event) {
-        script.evalAsync(RScript.Mode.READ_WRITE, JobStreams.FINISH_SCRIPT, RScript.ReturnType.LONG,
-                        finishKeys, entry.toString(), event == null ? "" : codec.seal(event), JobStreams.GROUP)
+        String answer = event == null ? "" : codec.seal(event);
+        writer.write(batch -> batch.getScript(StringCodec.INSTANCE).evalAsync(RScript.Mode.READ_WRITE,
+                        JobStreams.FINISH_SCRIPT, RScript.ReturnType.LONG, finishKeys, entry.toString(), answer, JobStreams.GROUP))
                 .whenComplete((ok, error) -> {
                     unfinished.decrementAndGet();
                     if (error != null) {
@@ -356,12 +357,14 @@ final class JobRunner {
     }
 
     private void push(String instance, ObjectNode activity) {
-        events.addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(JobEvent.push(descriptor.id(), instance, activity))));
+        String sealed = codec.seal(JobEvent.push(descriptor.id(), instance, activity));
+        writer.write(batch -> batch.<String, String>getStream(eventsKey).addAsync(StreamAddArgs.entry(JobStreams.FIELD, sealed)));
     }
 
     private java.util.concurrent.CompletionStage<Void> rename(Instance instance, ObjectNode credentials) {
         instance.credentialsHash = CredentialsHash.of(credentials.get("object"));
-        return events.addAsync(StreamAddArgs.entry(JobStreams.FIELD,
-                codec.seal(JobEvent.rename(descriptor.id(), instance.key, credentials)))).thenApply(id -> null);
+        String sealed = codec.seal(JobEvent.rename(descriptor.id(), instance.key, credentials));
+        return writer.write(batch -> batch.<String, String>getStream(eventsKey).addAsync(StreamAddArgs.entry(JobStreams.FIELD, sealed)))
+                .thenApply(id -> null);
     }
 }
