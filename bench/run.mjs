@@ -1,15 +1,18 @@
 // The benchmark: starts the real host (hostCommand() of the e2e harness, with a Redis of its
 // own) and prints every figure with how it was measured and its goal, then one JSON line.
 //
-// Usage: node bench/run.mjs [--only launch,footprint,throughput,sockets,setups]
+// Usage: node bench/run.mjs [--only launch,footprint,throughput,paced,sockets,setups]
 //          [--launches 3] [--clients 50] [--warmup 20] [--seconds 10] [--samples 5000]
 //          [--after 30] [--settle 15] [--sockets 2000] [--parallel 100] [--setup-warmup 10]
+//          [--rate 1000]
 //
 // Phases (default: all, run in this order):
 //   launch      launch → listening and launch → first dummy echo ack, --launches fresh hosts
 //   footprint   RSS/PSS per process of a fresh host, then at rest after each platform was used once
 //   throughput  --clients closed-loop clients: msgs/s, echoes per CPU-second, peak RSS, RSS
 //               --after s later; then 1-client echo p50/p99 (--samples)
+//   paced       echoes offered at --rate per second by --clients sockets (open loop): CPU-ms per
+//               echo by process, served / refused / unanswered, latency under that load
 //   sockets     host RSS per idle websocket socket (--sockets, --parallel connecting at a time)
 //   setups      connect + schemas + credentials + disconnect per second, --parallel in flight,
 //               for --seconds after --setup-warmup
@@ -29,7 +32,7 @@ import { fmt, GOALS, goalText } from "./lib/report.mjs";
 import { startHost } from "./lib/server.mjs";
 
 const NUMBERS = { launches: 3, clients: 50, warmup: 20, seconds: 10, samples: 5000, after: 30, settle: 15,
-  sockets: 2000, parallel: 100, "setup-warmup": 10 };
+  sockets: 2000, parallel: 100, "setup-warmup": 10, rate: 1000 };
 
 function parseArgs(argv) {
   const opts = { only: PHASES.map((p) => p.name) };

@@ -113,6 +113,51 @@ export async function closedLoop(sockets, { warmupS, measureS, atStart = () => {
   return { echoes: counted, elapsedS, errors, firstError };
 }
 
+/**
+ * Open loop: echoes sent at a fixed `rate` per second, spread round-robin over `sockets`, whatever
+ * the answers do (a closed loop slows down with the server; real users do not). Runs `warmupS`
+ * uncounted, then `measureS` counted (`atStart()` / `atEnd()` at the window's edges), then waits
+ * for every answer or its `timeoutMs`. Resolves with { sent, acked, refused, unanswered,
+ * elapsedS, rtt (sorted ms of the window's acks), firstRefusal }, all of requests sent inside the
+ * window: answered with a result, with an error, or not at all within `timeoutMs`.
+ */
+export async function openLoop(sockets, { rate, warmupS, measureS, timeoutMs = 30_000, atStart = () => {}, atEnd = () => {} }) {
+  const all = [];
+  const stats = { sent: 0, acked: 0, refused: 0, unanswered: 0, rtt: [], firstRefusal: undefined };
+  let counting = false;
+  let next = 0;
+  const send = () => {
+    const socket = sockets[next++ % sockets.length];
+    const counted = counting;
+    if (counted) stats.sent++;
+    const t = performance.now();
+    all.push(request(socket, "message", ECHO, timeoutMs).then((ack) => {
+      if (!counted) return;
+      if (ack?.error) { stats.refused++; stats.firstRefusal ??= ack.error; } else { stats.acked++; stats.rtt.push(performance.now() - t); }
+    }, () => { if (counted) stats.unanswered++; }));
+  };
+  const pace = async (seconds) => {
+    const start = performance.now();
+    let sent = 0;
+    for (;;) {
+      const elapsed = performance.now() - start;
+      if (elapsed >= seconds * 1000) return elapsed / 1000;
+      const due = Math.floor((elapsed / 1000) * rate);
+      for (; sent < due; sent++) send();
+      await sleep(2);
+    }
+  };
+  await pace(warmupS);
+  atStart();
+  counting = true;
+  const elapsedS = await pace(measureS);
+  counting = false;
+  atEnd();
+  await Promise.allSettled(all);
+  stats.rtt.sort((a, b) => a - b);
+  return { ...stats, elapsedS };
+}
+
 /** Sequential echoes on one socket: `warmup` uncounted, then `samples` round trips in ms. */
 export async function echoLatency(socket, { warmup = 500, samples = 5000 }) {
   for (let i = 0; i < warmup; i++) await request(socket, "message", ECHO, 30_000);

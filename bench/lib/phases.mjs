@@ -4,7 +4,7 @@
 import { cpus } from "node:os";
 import { performance } from "node:perf_hooks";
 import {
-  closedLoop, connectionSetup, connectOnce, connectRetrying, echoLatency, ECHO, openSockets,
+  closedLoop, connectionSetup, openLoop, connectOnce, connectRetrying, echoLatency, ECHO, openSockets,
 } from "./clients.mjs";
 import { cpuDelta, cpuSnapshot, sampleRss, serverSet } from "./measure.mjs";
 import { useEachPlatform } from "./platforms.mjs";
@@ -319,6 +319,61 @@ export async function throughput(ctx) {
   });
 }
 
+/**
+ * Paced: echoes offered at a fixed --rate (open loop, --clients sockets) for --warmup s
+ * uncounted and --seconds counted. Below capacity this gives CPU per echo by process, steady
+ * however busy the machine is (a saturated closed loop splits the cores between client and
+ * server as the scheduler likes); above it (issue 13's overload: twice the capacity) it shows what
+ * is served, what is refused with an error ack, and whether anything goes unanswered.
+ */
+export async function paced(ctx) {
+  const { clients, warmup, seconds, rate } = ctx.opts;
+  heading(`paced: ${fmt(rate)} echoes/s offered by ${clients} websocket clients (open loop), ${warmup} s warm-up, ${seconds} s counted`);
+  const host = await ctx.host("main");
+  const socketsOpen = await openSockets(host.url, clients, clients);
+  if (socketsOpen.failures) throw new Error(`${socketsOpen.failures} of ${clients} clients could not connect: ${socketsOpen.firstError}`);
+  let cpuBefore;
+  let cpuAfter;
+  let nodeBefore;
+  let node;
+  let machineBefore;
+  let machine;
+  const load = await openLoop(socketsOpen.sockets, {
+    rate, warmupS: warmup, measureS: seconds,
+    atStart: () => {
+      cpuBefore = cpuSnapshot(serverSet(host.pid, ctx.redis.pid));
+      nodeBefore = process.cpuUsage();
+      machineBefore = machineCpu();
+    },
+    atEnd: () => {
+      cpuAfter = cpuSnapshot(serverSet(host.pid, ctx.redis.pid));
+      node = process.cpuUsage(nodeBefore);
+      machine = machineCpu().busy - machineBefore.busy;
+    },
+  });
+  socketsOpen.close();
+  const cpu = cpuDelta(cpuBefore, cpuAfter);
+  const served = load.acked / load.elapsedS;
+  line("offered", `${fmt(load.sent / load.elapsedS)} echoes/s (${fmt(load.sent)} in ${fmt(load.elapsedS, 1)} s)`);
+  line("served", `${fmt(served)} echoes/s = ${fmt((100 * load.acked) / Math.max(1, load.sent))}% of offered`);
+  line("refused with an error ack", `${fmt(load.refused)}${load.firstRefusal ? ` (first: ${load.firstRefusal})` : ""}`);
+  line("unanswered within 30 s", `${fmt(load.unanswered)}`);
+  const perEcho = Object.entries(cpu.byName).map(([n, s]) => `${n} ${fmt((1000 * s) / Math.max(1, load.acked), 3)}`).join(", ");
+  line("CPU-ms per served echo", `${fmt((1000 * cpu.total) / Math.max(1, load.acked), 3)} (${perEcho})`);
+  line("echoes per CPU-second (paced)", `${fmt(load.acked / cpu.total)} echoes/CPU-s`);
+  line("round trip under this load", `p50 ${fmt(percentile(load.rtt, 0.5), 2)} ms, p99 ${fmt(percentile(load.rtt, 0.99), 2)} ms`);
+  const nodeCpuS = (node.user + node.system) / 1e6;
+  note(`(the node client used ${fmt(nodeCpuS, 2)} CPU-s; ${othersText(machine, cpu.total + nodeCpuS, load.elapsedS)})`);
+  Object.assign(ctx.figures, {
+    pacedOfferedPerSecond: round(load.sent / load.elapsedS), pacedServedPerSecond: round(served),
+    pacedRefused: load.refused, pacedUnanswered: load.unanswered,
+    pacedCpuMsPerEcho: round((1000 * cpu.total) / Math.max(1, load.acked), 3),
+    pacedCpuMsPerEchoByProcess: Object.fromEntries(Object.entries(cpu.byName).map(([n, s]) => [n, round((1000 * s) / Math.max(1, load.acked), 3)])),
+    pacedEchoesPerCpuSecond: round(load.acked / cpu.total),
+    pacedP50Ms: round(percentile(load.rtt, 0.5), 2), pacedP99Ms: round(percentile(load.rtt, 0.99), 2),
+  });
+}
+
 /** 8: the JVM options of the host and each worker (from /proc/<pid>/cmdline), and the java version. */
 export function jvms(ctx) {
   heading("JVMs: options before the main class or -jar (/proc/<pid>/cmdline), java version (<the process's executable> -version)");
@@ -339,6 +394,7 @@ export const PHASES = [
   { name: "launch", run: launch, host: null },
   { name: "footprint", run: footprint, host: "main" },
   { name: "throughput", run: throughput, host: "main" },
+  { name: "paced", run: paced, host: "main" },
   { name: "sockets", run: sockets, host: "connections" },
   { name: "setups", run: setups, host: "connections" },
 ];

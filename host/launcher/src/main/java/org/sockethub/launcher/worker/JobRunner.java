@@ -8,6 +8,7 @@ import java.util.ArrayDeque;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -15,6 +16,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.redisson.api.RScript;
+import org.redisson.api.RScriptAsync;
 import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
@@ -62,6 +64,9 @@ final class JobRunner {
     private final RStream<String, String> jobs;
     private final String eventsKey;
     private final EventWriter writer;
+    private final RScript scripts;
+    /** The SHA of {@link JobStreams#FINISH_SCRIPT} in Redis's script cache, once loaded. */
+    private volatile String finishSha;
     private final List<Object> finishKeys;
     private final Semaphore slots;
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
@@ -123,6 +128,7 @@ final class JobRunner {
         this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), member.lane()));
         this.eventsKey = JobStreams.events(start.nodeId());
         this.writer = new EventWriter(redis);
+        this.scripts = redis.getScript(StringCodec.INSTANCE);
         this.finishKeys = List.of(JobStreams.jobs(start.nodeId(), member.lane()), JobStreams.events(start.nodeId()));
         this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, member.concurrency()));
     }
@@ -133,6 +139,7 @@ final class JobRunner {
      */
     void run() throws InterruptedException {
         createGroup();
+        loadFinishScript();
         while (!draining) {
             slots.acquire();
             if (draining) {
@@ -345,8 +352,7 @@ final class JobRunner {
 
     private void finish(StreamMessageId entry, JobEvent event) {
         String answer = event == null ? "" : codec.seal(event);
-        writer.write(batch -> batch.getScript(StringCodec.INSTANCE).evalAsync(RScript.Mode.READ_WRITE,
-                        JobStreams.FINISH_SCRIPT, RScript.ReturnType.LONG, finishKeys, entry.toString(), answer, JobStreams.GROUP))
+        finishInRedis(entry.toString(), answer)
                 .whenComplete((ok, error) -> {
                     unfinished.decrementAndGet();
                     if (error != null) {
@@ -354,6 +360,37 @@ final class JobRunner {
                     }
                 });
         slots.release();
+    }
+
+    /**
+     * The finishing script by its SHA (EVALSHA: Redis neither receives nor hashes its text per job),
+     * by its text when Redis does not know it (not loaded yet, or Redis restarted and lost it).
+     */
+    private CompletableFuture<Object> finishInRedis(String entry, String answer) {
+        String sha = finishSha;
+        return writer.write(batch -> {
+            RScriptAsync script = batch.getScript(StringCodec.INSTANCE);
+            return sha == null
+                    ? script.evalAsync(RScript.Mode.READ_WRITE, JobStreams.FINISH_SCRIPT, RScript.ReturnType.LONG, finishKeys,
+                            entry, answer, JobStreams.GROUP)
+                    : script.evalShaAsync(RScript.Mode.READ_WRITE, sha, RScript.ReturnType.LONG, finishKeys,
+                            entry, answer, JobStreams.GROUP);
+        }).exceptionallyCompose(error -> {
+            if (sha == null || !String.valueOf(error).contains("NOSCRIPT")) {
+                return CompletableFuture.failedFuture(error);
+            }
+            loadFinishScript();
+            return finishInRedis(entry, answer);
+        });
+    }
+
+    private void loadFinishScript() {
+        finishSha = null;
+        scripts.scriptLoadAsync(JobStreams.FINISH_SCRIPT).whenComplete((sha, error) -> {
+            if (sha != null) {
+                finishSha = sha;
+            }
+        });
     }
 
     private void push(String instance, ObjectNode activity) {
