@@ -45,6 +45,8 @@ export async function waitForStableBuild({ quietMs = 10_000, timeoutMs = 15 * 60
 
 /** The rate limits raised, the per-IP connection cap off, loopback fixtures allowed. */
 export const BENCH_CONFIG = {
+  // BENCH_WORKER_OPTS="-XX:..." tries JVM options on every worker (workers.javaOptions)
+  ...(process.env.BENCH_WORKER_OPTS ? { workers: { javaOptions: process.env.BENCH_WORKER_OPTS.split(" ").filter(Boolean) } } : {}),
   rateLimiter: { maxRequests: 1000000, maxConnectionsPerIp: 0 },
   packageConfig: {
     feeds: { allowPrivateAddresses: true },
