@@ -230,6 +230,35 @@ export async function setups(ctx) {
 }
 
 /**
+ * CPU over a load's counted window: `edges` are the load's atStart / atEnd; `result()` gives the
+ * server's CPU by process (host, workers, Redis; /proc), the node client's (process.cpuUsage())
+ * and the whole machine's busy CPU-s (/proc/stat).
+ */
+function cpuWindow(host, ctx) {
+  let cpuBefore;
+  let cpuAfter;
+  let nodeBefore;
+  let node;
+  let machineBefore;
+  let machine;
+  return {
+    edges: {
+      atStart: () => {
+        cpuBefore = cpuSnapshot(serverSet(host.pid, ctx.redis.pid));
+        nodeBefore = process.cpuUsage();
+        machineBefore = machineCpu();
+      },
+      atEnd: () => {
+        cpuAfter = cpuSnapshot(serverSet(host.pid, ctx.redis.pid));
+        node = process.cpuUsage(nodeBefore);
+        machine = machineCpu().busy - machineBefore.busy;
+      },
+    },
+    result: () => ({ cpu: cpuDelta(cpuBefore, cpuAfter), node, machine }),
+  };
+}
+
+/**
  * 4 and 7: 50 closed-loop clients (msgs/s after warm-up, echoes per CPU-second of host + workers +
  * Redis, peak total RSS), total RSS `after` seconds later, then 1-client echo p50/p99.
  */
@@ -249,29 +278,12 @@ export async function throughput(ctx) {
   if (socketsOpen.failures) throw new Error(`${socketsOpen.failures} of ${clients} clients could not connect: ${socketsOpen.firstError}`);
   progress(`${clients} clients: ${warmup} s warm-up, ${seconds} s measured`);
   const sampler = sampleRss(host.pid, 500);
-  let cpuBefore;
-  let cpuAfter;
-  let nodeBefore;
-  let node;
-  let machineBefore;
-  let machine;
-  const load = await closedLoop(socketsOpen.sockets, {
-    warmupS: warmup, measureS: seconds,
-    atStart: () => {
-      cpuBefore = cpuSnapshot(serverSet(host.pid, ctx.redis.pid));
-      nodeBefore = process.cpuUsage();
-      machineBefore = machineCpu();
-    },
-    atEnd: () => {
-      cpuAfter = cpuSnapshot(serverSet(host.pid, ctx.redis.pid));
-      node = process.cpuUsage(nodeBefore);
-      machine = machineCpu().busy - machineBefore.busy;
-    },
-  });
+  const window = cpuWindow(host, ctx);
+  const load = await closedLoop(socketsOpen.sockets, { warmupS: warmup, measureS: seconds, ...window.edges });
   const peak = sampler.stop();
   ctx.snapshotJvms(host);
   socketsOpen.close();
-  const cpu = cpuDelta(cpuBefore, cpuAfter);
+  const { cpu, node, machine } = window.result();
   const msgsPerS = load.echoes / load.elapsedS;
   const perCpuS = cpu.total > 0 ? load.echoes / cpu.total : null;
   line(`msgs/s, ${clients} closed-loop clients`, `${fmt(msgsPerS)} echoes/s`);
@@ -332,27 +344,10 @@ export async function paced(ctx) {
   const host = await ctx.host("main");
   const socketsOpen = await openSockets(host.url, clients, clients);
   if (socketsOpen.failures) throw new Error(`${socketsOpen.failures} of ${clients} clients could not connect: ${socketsOpen.firstError}`);
-  let cpuBefore;
-  let cpuAfter;
-  let nodeBefore;
-  let node;
-  let machineBefore;
-  let machine;
-  const load = await openLoop(socketsOpen.sockets, {
-    rate, warmupS: warmup, measureS: seconds,
-    atStart: () => {
-      cpuBefore = cpuSnapshot(serverSet(host.pid, ctx.redis.pid));
-      nodeBefore = process.cpuUsage();
-      machineBefore = machineCpu();
-    },
-    atEnd: () => {
-      cpuAfter = cpuSnapshot(serverSet(host.pid, ctx.redis.pid));
-      node = process.cpuUsage(nodeBefore);
-      machine = machineCpu().busy - machineBefore.busy;
-    },
-  });
+  const window = cpuWindow(host, ctx);
+  const load = await openLoop(socketsOpen.sockets, { rate, warmupS: warmup, measureS: seconds, ...window.edges });
   socketsOpen.close();
-  const cpu = cpuDelta(cpuBefore, cpuAfter);
+  const { cpu, node, machine } = window.result();
   const served = load.acked / load.elapsedS;
   line("offered", `${fmt(load.sent / load.elapsedS)} echoes/s (${fmt(load.sent)} in ${fmt(load.elapsedS, 1)} s)`);
   line("served", `${fmt(served)} echoes/s = ${fmt((100 * load.acked) / Math.max(1, load.sent))}% of offered`);
