@@ -18,6 +18,7 @@ import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamCreateGroupArgs;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.api.stream.StreamReadArgs;
+import org.redisson.api.stream.StreamTrimArgs;
 import org.sockethub.gateway.ops.Metrics;
 import org.sockethub.jobs.JobCodec;
 import org.sockethub.jobs.JobEvent;
@@ -41,6 +42,8 @@ public final class JobRouter implements AutoCloseable {
     }
 
     private static final long ENTRY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
+    /** How often the events read so far are trimmed from the events stream. */
+    private static final long TRIM_EVERY_NANOS = TimeUnit.MILLISECONDS.toNanos(200);
 
     private final RedissonClient redis;
     private final String nodeId;
@@ -372,18 +375,26 @@ public final class JobRouter implements AutoCloseable {
     private void readEvents() {
         RStream<String, String> events = redis.getStream(JobStreams.events(nodeId));
         StreamMessageId last = StreamMessageId.ALL;
+        StreamMessageId trimmed = StreamMessageId.ALL;
+        long trimmedAt = 0;
         while (running) {
             try {
                 Map<StreamMessageId, Map<String, String>> batch =
                         events.read(StreamReadArgs.greaterThan(last).count(512).timeout(Duration.ofSeconds(1)));
-                if (batch == null || batch.isEmpty()) {
-                    continue;
+                if (batch != null) {
+                    for (Map.Entry<StreamMessageId, Map<String, String>> entry : batch.entrySet()) {
+                        last = entry.getKey();
+                        handle(entry.getValue().get(JobStreams.FIELD));
+                    }
                 }
-                for (Map.Entry<StreamMessageId, Map<String, String>> entry : batch.entrySet()) {
-                    last = entry.getKey();
-                    handle(entry.getValue().get(JobStreams.FIELD));
+                // what has been read goes in bulk, a few times a second, instead of a command per read
+                // (XTRIM MINID keeps the last entry read; the next trim takes it)
+                long now = System.nanoTime();
+                if (!last.equals(trimmed) && (now - trimmedAt >= TRIM_EVERY_NANOS || batch == null || batch.isEmpty())) {
+                    events.trimAsync(StreamTrimArgs.minId(last).noLimit());
+                    trimmed = last;
+                    trimmedAt = now;
                 }
-                events.removeAsync(batch.keySet().toArray(new StreamMessageId[0]));
             } catch (RuntimeException e) {
                 if (running) {
                     metrics.redisError();
