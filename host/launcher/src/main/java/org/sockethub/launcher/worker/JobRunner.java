@@ -394,14 +394,17 @@ final class JobRunner {
     }
 
     private void push(String instance, ObjectNode activity) {
-        String sealed = codec.seal(JobEvent.push(descriptor.id(), instance, activity));
-        writer.write(batch -> batch.<String, String>getStream(eventsKey).addAsync(StreamAddArgs.entry(JobStreams.FIELD, sealed)));
+        emit(JobEvent.push(descriptor.id(), instance, activity));
     }
 
     private java.util.concurrent.CompletionStage<Void> rename(Instance instance, ObjectNode credentials) {
         instance.credentialsHash = CredentialsHash.of(credentials.get("object"));
-        String sealed = codec.seal(JobEvent.rename(descriptor.id(), instance.key, credentials));
-        return writer.write(batch -> batch.<String, String>getStream(eventsKey).addAsync(StreamAddArgs.entry(JobStreams.FIELD, sealed)))
-                .thenApply(id -> null);
+        return emit(JobEvent.rename(descriptor.id(), instance.key, credentials)).thenApply(id -> null);
+    }
+
+    /** Puts an event that answers no job (a push, a rename) on the events stream, in order with the answers. */
+    private CompletableFuture<Object> emit(JobEvent event) {
+        String sealed = codec.seal(event);
+        return writer.write(batch -> batch.<String, String>getStream(eventsKey).addAsync(StreamAddArgs.entry(JobStreams.FIELD, sealed)));
     }
 }
