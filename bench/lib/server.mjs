@@ -45,8 +45,12 @@ export async function waitForStableBuild({ quietMs = 10_000, timeoutMs = 15 * 60
 
 /** The rate limits raised, the per-IP connection cap off, loopback fixtures allowed. */
 export const BENCH_CONFIG = {
-  // BENCH_WORKER_OPTS="-XX:..." tries JVM options on every worker (workers.javaOptions)
-  ...(process.env.BENCH_WORKER_OPTS ? { workers: { javaOptions: process.env.BENCH_WORKER_OPTS.split(" ").filter(Boolean) } } : {}),
+  // BENCH_WORKER_OPTS="-XX:..." tries JVM options on every worker (workers.javaOptions);
+  // BENCH_WORKERS='{"groups":[...]}' tries other workers.* settings (JSON, merged over those)
+  workers: {
+    ...(process.env.BENCH_WORKER_OPTS ? { javaOptions: process.env.BENCH_WORKER_OPTS.split(" ").filter(Boolean) } : {}),
+    ...(process.env.BENCH_WORKERS ? JSON.parse(process.env.BENCH_WORKERS) : {}),
+  },
   rateLimiter: { maxRequests: 1000000, maxConnectionsPerIp: 0 },
   packageConfig: {
     feeds: { allowPrivateAddresses: true },
