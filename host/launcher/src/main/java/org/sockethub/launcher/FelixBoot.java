@@ -62,6 +62,9 @@ final class FelixBoot {
         installed.sort(Comparator.comparing(b -> b.getSymbolicName().contains("spifly") ? 0 : 1));
         framework.start();
         beforeBundles.accept(framework.getBundleContext());
+        // one resolve for all of them, rather than one per bundle as each starts (a bundle that
+        // cannot be resolved is reported when it is started below)
+        framework.adapt(org.osgi.framework.wiring.FrameworkWiring.class).resolveBundles(installed);
         for (Bundle b : installed) {
             if (b.getHeaders().get(Constants.FRAGMENT_HOST) == null) {
                 try {

@@ -30,7 +30,6 @@ final class HostMain {
 
     static int run(String[] args, Map<String, String> env) throws Exception {
         configureLogFormat();
-        configureLibraries();
         PrintStream out = System.out;
         Cli cli;
         try {
@@ -247,17 +246,6 @@ final class HostMain {
         for (String noisy : List.of("org.eclipse.jetty", "org.redisson", "io.netty", "com.networknt")) {
             System.setProperty("org.slf4j.simpleLogger.log." + noisy, "warn");
         }
-    }
-
-    /**
-     * Settings of the host's libraries that they would otherwise work out at start. Jetty sizes its
-     * queues by the object references per cache line and, unless told, asks the JVM whether
-     * references are compressed through the platform MBean server (~70 ms of every start): they
-     * are, below a 32 GB heap. An operator's {@code -D} wins.
-     */
-    static void configureLibraries() {
-        System.getProperties().putIfAbsent("org.eclipse.jetty.util.referencesPerCacheLine",
-                Runtime.getRuntime().maxMemory() < (32L << 30) ? "16" : "8");
     }
 
     /** Logger names under which everything of ours and of our libraries logs. */
