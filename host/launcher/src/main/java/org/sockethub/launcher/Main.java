@@ -35,10 +35,15 @@ public final class Main {
      * <li>Jetty sizes its queues by the object references per cache line and, unless told, asks
      * the JVM whether references are compressed through the platform MBean server: ~70 ms of the
      * host's start. They are, below a 32 GB heap.</li>
+     * <li>slf4j finds its provider with a ServiceLoader scan of every jar on the class path
+     * (~60 ms) unless it is named (and then says so on stderr, unless told to keep to warnings);
+     * ours is slf4j-simple, on the class path.</li>
      * </ul>
      */
     static void configureLibraries() {
         var properties = System.getProperties();
+        properties.putIfAbsent("slf4j.provider", "org.slf4j.simple.SimpleServiceProvider");
+        properties.putIfAbsent("slf4j.internal.verbosity", "WARN");
         properties.putIfAbsent("io.netty.leakDetection.level", "disabled");
         properties.putIfAbsent("io.netty.jfr.enabled", "false");
         properties.putIfAbsent("org.eclipse.jetty.util.referencesPerCacheLine",
