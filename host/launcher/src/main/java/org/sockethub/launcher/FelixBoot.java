@@ -8,14 +8,12 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
-import java.util.ServiceLoader;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.osgi.framework.Bundle;
 import org.osgi.framework.BundleException;
 import org.osgi.framework.Constants;
 import org.osgi.framework.launch.Framework;
-import org.osgi.framework.launch.FrameworkFactory;
 
 /**
  * Starts an embedded Felix and installs bundles from folders. Shared by the host and the worker
@@ -45,7 +43,7 @@ final class FelixBoot {
         props.put("felix.bootdelegation.implicit", "false");
         // JDK internals that generated code refers to (e.g. JFR event handlers in Netty's buffers)
         props.putIfAbsent("org.osgi.framework.bootdelegation", "jdk.*,sun.*,com.sun.*");
-        Framework framework = ServiceLoader.load(FrameworkFactory.class).iterator().next().newFramework(props);
+        Framework framework = new org.apache.felix.framework.FrameworkFactory().newFramework(props);
         // Threads created from here on (SCR, Jetty, Redisson) must not see the launcher's class
         // path through their context class loader: ServiceLoader lookups inside bundles (slf4j,
         // Jetty, through SPI Fly) would find the launcher's copies and fail with "not a subtype".
