@@ -29,7 +29,7 @@ public final class WorkerJvm {
      */
     public static List<String> options(int maxHeapMb, List<String> command, List<String> extra, String name) {
         List<String> options = new ArrayList<>();
-        // a flag below that this JDK lacks (TrimNativeHeapInterval before 17.0.9) is skipped, as in
+        // a flag below that this JDK lacks (TrimNativeHeapInterval in an older JDK 17) is skipped, as in
         // bin/sockethub; asking the JVM through JMX instead cost the host ~75 ms at every start
         options.add("-XX:+IgnoreUnrecognizedVMOptions");
         options.add("-Xms8m");

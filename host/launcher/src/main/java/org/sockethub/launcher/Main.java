@@ -35,9 +35,10 @@ public final class Main {
      * <li>Jetty sizes its queues by the object references per cache line and, unless told, asks
      * the JVM whether references are compressed through the platform MBean server: ~70 ms of the
      * host's start. They are, below a 32 GB heap.</li>
-     * <li>slf4j finds its provider with a ServiceLoader scan of every jar on the class path
-     * (~60 ms) unless it is named (and then says so on stderr, unless told to keep to warnings);
-     * ours is slf4j-simple, on the class path.</li>
+     * <li>slf4j finds its provider with a ServiceLoader scan of the class path unless it is named
+     * (and then says so on stderr, unless told to keep to warnings); ours is slf4j-simple. The
+     * scan's main cost, opening every jar, is paid by whichever class path look-up comes first
+     * (Felix's {@code FrameworkUtil} also scans), so this saves the scan, not that.</li>
      * </ul>
      */
     static void configureLibraries() {
