@@ -156,9 +156,13 @@ export async function waitFor(probe, timeoutMs, what) {
   }
 }
 
-/** A connected socket.io-client socket. `transports`: ["websocket"] or ["polling", "websocket"]. */
-export async function connect(url, transports) {
+/**
+ * A connected socket.io-client socket. `transports`: ["websocket"] or ["polling", "websocket"].
+ * `listen(socket)`, if given, runs before the connect, to catch what the server sends right after it.
+ */
+export async function connect(url, transports, listen) {
   const socket = io(url, { path: "/sockethub", transports, forceNew: true, reconnection: false });
+  listen?.(socket); // before the connect: what the server sends right after it may come in the same read
   await new Promise((ok, fail) => {
     socket.once("connect", ok);
     socket.once("connect_error", fail);

@@ -62,9 +62,12 @@ describe("the per-address connection cap", () => {
     const sockets = [];
     try {
       for (let i = 0; i < 20; i++) sockets.push(await connect(server.host.url, ["websocket"]));
-      const extra = await connect(server.host.url, ["websocket"]);
-      const error = next(extra, "error");
-      const gone = next(extra, "disconnect");
+      let error;
+      let gone;
+      await connect(server.host.url, ["websocket"], (extra) => {
+        error = next(extra, "error");
+        gone = next(extra, "disconnect");
+      });
       assert.deepEqual(await error, envelope("too many concurrent connections from this address"));
       assert.equal(await gone, "io server disconnect");
       sockets.pop().close();

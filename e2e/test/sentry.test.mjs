@@ -39,9 +39,9 @@ describe("Sentry reporting", () => {
       assert.equal(answer.error, "TypeError: dummy type error");
       const fromWorker = await waitFor(() => events().find((e) => e.tags?.role === "worker"
         && JSON.stringify(e.exception ?? {}).includes("dummy type error")), 20_000, "the worker's event");
-      // dummy shares its worker with feeds and metadata (workers.groups): the event names the worker's platforms
-      assert.equal(fromWorker.tags.worker, "dummy+feeds+metadata");
-      assert.equal(fromWorker.tags.platform, "dummy+feeds+metadata");
+      // dummy shares its worker with the other bundled platforms (workers.groups): the event names them all
+      assert.equal(fromWorker.tags.worker, "dummy+feeds+metadata+irc+xmpp");
+      assert.equal(fromWorker.tags.platform, "dummy+feeds+metadata+irc+xmpp");
       assert.equal(fromWorker.environment, "e2e");
       const fromHost = await waitFor(() => events().find((e) => e.tags?.role === "host"
         && /worker for dummy died: TypeError: dummy type error/.test(e.message?.formatted ?? e.message?.message ?? "")), 20_000, "the host's event");

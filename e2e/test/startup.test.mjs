@@ -15,6 +15,7 @@ import {
 import { startFixtures } from "../lib/http-fixtures.mjs";
 import { creds, verb } from "../lib/testchat.mjs";
 
+const GROUP = "dummy+feeds+metadata+irc+xmpp"; // the default workers.groups: the bundled platforms share one worker
 const workerLines = (log, name) => [...log.matchAll(/worker for (\S+) started \(pid (\d+)\)/g)].filter((m) => m[1] === name);
 
 describe("a client that connects the moment the port opens", () => {
@@ -81,14 +82,15 @@ describe("worker groups and workers started on first use", () => {
     return socket;
   };
 
-  it("runs dummy, feeds and metadata in one worker started with the server, and nothing else yet", async () => {
+  it("runs the bundled platforms in one worker started with the server, and nothing else yet", async () => {
     const log = server.host.log();
-    const [line] = workerLines(log, "dummy+feeds+metadata");
+    const [line] = workerLines(log, GROUP);
     assert.ok(line, log);
     assert.doesNotMatch(log, /worker for testchat started/);
     const health = await (await fetch(`${server.host.url}/health`)).json();
     const pids = Object.fromEntries(health.workers.map((w) => [w.platform, w.pid]));
-    assert.deepEqual(pids, { dummy: Number(line[2]), feeds: Number(line[2]), metadata: Number(line[2]) });
+    const pid = Number(line[2]);
+    assert.deepEqual(pids, { dummy: pid, feeds: pid, metadata: pid, irc: pid, xmpp: pid });
   });
 
   it("starts a platform's worker on its first job, and stops it once idle with no instance left", async () => {
@@ -112,7 +114,7 @@ describe("worker groups and workers started on first use", () => {
   it("answers every job of the group once when one platform's fatal error kills it, and restarts it once", async () => {
     const reader = await client();
     const crasher = await client();
-    const before = workerLines(server.host.log(), "dummy+feeds+metadata").length;
+    const before = workerLines(server.host.log(), GROUP).length;
     // a feed fetch that stays in flight: the fixture trickles its body
     const fetchAcks = [];
     const fetching = new Promise((ok) => reader.emit("message", FEED(`${fixtures.base}/slow/feed.xml`), (a) => { fetchAcks.push(a); ok(a); }));
@@ -132,6 +134,6 @@ describe("worker groups and workers started on first use", () => {
     await new Promise((r) => setTimeout(r, 1000));
     assert.equal(fetchAcks.length, 1, "exactly one ack for the fetch");
     assert.equal(crashAcks.length, 1, "exactly one ack for the crash");
-    assert.equal(workerLines(server.host.log(), "dummy+feeds+metadata").length, before + 1, "one restart for the group");
+    assert.equal(workerLines(server.host.log(), GROUP).length, before + 1, "one restart for the group");
   });
 });

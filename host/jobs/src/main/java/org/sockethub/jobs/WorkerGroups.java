@@ -16,8 +16,8 @@ import java.util.Set;
  */
 public final class WorkerGroups {
 
-    /** The default layout: the stateless platforms together, each chat platform alone. */
-    public static final List<List<String>> DEFAULT = List.of(List.of("dummy", "feeds", "metadata"));
+    /** The default layout: the bundled platforms in one worker (docs/architecture.md, "Why one group by default"). */
+    public static final List<List<String>> DEFAULT = List.of(List.of("dummy", "feeds", "metadata", "irc", "xmpp"));
 
     private final Map<String, List<String>> groupOf = new LinkedHashMap<>();
     private final Set<String> prewarm;

@@ -32,7 +32,8 @@ final class SpareWorkers implements Function<List<String>, Process> {
 
     /**
      * Starts one worker JVM per prewarmed group or platform of the configuration, named as the
-     * supervisor will name it once all of the group's platforms have registered.
+     * supervisor will name it once all of the group's platforms have registered; none with
+     * {@code workers.isolation: per-instance}.
      *
      * @param config  the resolved configuration
      * @param command the worker command (class path, main class, {@code --worker})
@@ -41,6 +42,12 @@ final class SpareWorkers implements Function<List<String>, Process> {
     static SpareWorkers start(JsonNode config, List<String> command) {
         SpareWorkers workers = new SpareWorkers();
         JsonNode settings = config.path("workers");
+        if ("per-instance".equals(settings.path("isolation").asText())) {
+            // the persistent platforms of a group then leave it for workers of their own, and which
+            // ones are persistent only their descriptors tell: a spare named after the whole group
+            // would not be the worker the supervisor asks for
+            return workers;
+        }
         List<String> extra = new ArrayList<>();
         settings.path("javaOptions").forEach(o -> extra.add(o.asText()));
         int maxHeapMb = settings.path("maxHeapMb").asInt(256);

@@ -142,19 +142,25 @@ public final class WorkerSupervisor implements AutoCloseable {
             drain(platformId, "Error: platform " + platformId + " was replaced");
         }
         templates.put(platformId, new Template(bundle, config, concurrency, isolated));
-        if (isolated || closed) {
+        if (closed) {
             return;
         }
-        router.open(Lane.of(platformId));
         String key = settings.groups().keyOf(platformId);
         Worker current = workers.get(key);
-        if (current != null) {
-            // its group's worker runs without it: a new one takes over, with it
-            handOver(current, null, null);
-            launchUnit(key);
-        } else if (wanted.contains(key) || settings.groups().prewarmed(platformId)) {
+        if (!isolated) {
+            router.open(Lane.of(platformId));
+            if (current != null) {
+                // its group's worker runs without it: a new one takes over, with it
+                handOver(current, null, null);
+                launchUnit(key);
+                return;
+            }
+        }
+        // an isolated platform of a group runs in workers of its own, but counts as registered: the
+        // group's worker waits for what is still to come, not for it
+        if (current == null && !members(key).isEmpty() && (wanted.contains(key) || settings.groups().prewarmed(platformId))) {
             wanted.add(key);
-            if (members(key).size() == settings.groups().configuredWith(platformId).size()) {
+            if (settings.groups().configuredWith(platformId).stream().allMatch(templates::containsKey)) {
                 launchUnit(key);
             } else {
                 launchSoon(key, BOOT_SETTLE_MS); // the rest of its group may be registering right now
@@ -314,7 +320,7 @@ public final class WorkerSupervisor implements AutoCloseable {
         return states;
     }
 
-    /** The registered platforms, in registration order, that a group's (or platform's) worker runs. */
+    /** The registered platforms that a group's (or platform's) worker runs, in the group's configured order. */
     private List<String> members(String key) {
         List<String> members = new ArrayList<>();
         templates.forEach((id, t) -> {
@@ -322,6 +328,10 @@ public final class WorkerSupervisor implements AutoCloseable {
                 members.add(id);
             }
         });
+        if (members.size() > 1) { // in the group's configured order, as the launcher names a worker it starts ahead
+            List<String> order = settings.groups().configuredWith(members.get(0));
+            members.sort(java.util.Comparator.comparingInt(order::indexOf));
+        }
         return members;
     }
 
