@@ -229,7 +229,7 @@ public final class Gateway implements ClientEvents {
             unchanged.put("unchanged", true);
             answer = unchanged;
         } else {
-            answer = snapshot.registry();
+            answer = snapshot.serialized();
         }
         if (ack != null) {
             ack.accept(answer);

@@ -73,4 +73,14 @@ class PlatformRegistryTest {
         a.remove("dummy");
         assertNotEquals(before, a.snapshot().fingerprint());
     }
+
+    @Test
+    void serialisesTheRegistryOncePerSnapshotAsClientsGetIt() throws Exception {
+        PlatformRegistry registry = new PlatformRegistry("1.0.0");
+        registry.put(new PlatformRegistry.Entry(new DummyPlatform().descriptor(), "x"));
+        PlatformRegistry.Snapshot snapshot = registry.snapshot();
+        ObjectMapper json = new ObjectMapper();
+        assertEquals(json.writeValueAsString(snapshot.registry()), json.writeValueAsString(snapshot.serialized()));
+        assertEquals(snapshot.registry(), json.readTree(json.writeValueAsString(snapshot.serialized())));
+    }
 }
