@@ -142,6 +142,13 @@ describe("HTTP actions", () => {
     assert.ok(!JSON.stringify(got).includes("s3cret"));
   });
 
+  it("acks credentials with actor type person whatever the request's actor type, as the reference does", async () => {
+    const creds = { "@context": contextFor("dummy"), type: "credentials", actor: { id: "svc", type: "service" },
+      object: { type: "credentials", secret: "s3cret" } };
+    const got = await lines(await post([creds], { "x-request-id": newId() }));
+    assert.deepEqual(got[0], { "@context": contextFor("sockethub:internal"), type: "credentials-ack", actor: { id: "svc", type: "person" } });
+  });
+
   it("runs a persistent platform's credentials, connect and send in order, in a session of the request's own", async () => {
     const got = await lines(await post([chatCreds("hal", { password: "pw" }), verb("connect", "hal"), say("hal", "over http")],
       { "x-request-id": newId() }));

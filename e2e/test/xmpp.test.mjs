@@ -17,7 +17,7 @@ const server = serverForTests({
   },
 });
 
-const USERS = { alice: "alicepw", bob: "bobpw", carol: "carolpw", dave: "davepw", erin: "erinpw", frank: "frankpw", gina: "ginapw", henry: "henrypw", ivy: "ivypw" };
+const USERS = { alice: "alicepw", bob: "bobpw", carol: "carolpw", dave: "davepw", erin: "erinpw", frank: "frankpw", gina: "ginapw", henry: "henrypw", ivy: "ivypw", kim: "kimpw", lou: "loupw" };
 let prosody;
 let secure;
 before(async () => {
@@ -195,6 +195,49 @@ describe("xmpp", () => {
       const refused = await request(other, "message", { ...verb("connect", "olga"), actor: olga }, 15_000);
       assert.match(refused.error ?? "", /^connection failed: .*(SSLHandshakeException|CertificateException|TLS handshake failed: No subject alternative).*\(service: xmpps?:\/\/127\.0\.0\.1:\d+\)$/, JSON.stringify(refused));
     }  });
+
+  it("one account on two devices: two resources, each its own connection, in a room and directly; a wrong password is the server's answer", async () => {
+    const laptop = await connected("erin", { resource: "laptop" });
+    const phone = await connected("erin", { resource: "phone" });
+    // the laptop sees its other resource come online
+    await seen(laptop, (m) => m.type === "update" && m.actor?.id === "erin@localhost/phone" && m.object?.presence === "online");
+    const room = "devices@conference.localhost";
+    for (const [socket, name] of [[laptop, "ErinLaptop"], [phone, "ErinPhone"]]) {
+      await ok(socket, verb("join", "erin", { actor: { id: "erin@localhost", type: "person", name }, target: { id: room, type: "room" } }));
+    }
+    await ok(laptop, verb("send", "erin", { target: { id: room, type: "room" }, object: { type: "message", content: "from the laptop" } }));
+    const inRoom = await seen(phone, (m) => m.type === "send" && m.object?.content === "from the laptop");
+    assert.deepEqual(inRoom.actor, { type: "person", id: `${room}/ErinLaptop`, name: "ErinLaptop" });
+    await ok(phone, say("erin", "erin@localhost/laptop", "from the phone, directly"));
+    const direct = await seen(laptop, (m) => m.type === "send" && m.object?.content === "from the phone, directly");
+    assert.equal(direct.actor.id, "erin@localhost/phone");
+    // a wrong password while both are connected: the server's authentication error, and the others go on
+    const wrong = await client();
+    await request(wrong, "credentials", creds("erin", { resource: "tablet", password: "wrong" }));
+    const refused = await request(wrong, "message", verb("connect", "erin"), 15_000);
+    assert.match(refused.error ?? "", /not-authorized/, JSON.stringify(refused));
+    await ok(laptop, say("erin", "erin@localhost/phone", "still here"));
+    await seen(phone, (m) => m.type === "send" && m.object?.content === "still here");
+    for (const socket of [laptop, phone, wrong]) socket.close(); // this file stays under the per-address cap
+  });
+
+  it("a second device's login gets the roster and the contacts' presence while the first stays connected", async () => {
+    const laptop = await connected("kim", { resource: "laptop" });
+    const lou = await connected("lou");
+    await ok(laptop, verb("request-friend", "kim", { target: person("lou@localhost") }));
+    await seen(lou, (m) => m.type === "request-friend" && m.actor?.id === "kim@localhost");
+    await ok(lou, verb("make-friend", "lou", { target: person("kim@localhost") }));
+    await seen(laptop, (m) => m.type === "request-friend" && m.actor?.id === "lou@localhost");
+    await ok(laptop, verb("make-friend", "kim", { target: person("lou@localhost") }));
+    await seen(laptop, (m) => m.type === "update" && m.actor?.id === "lou@localhost/SockethubTest" && m.object?.presence === "online");
+    const phone = await connected("kim", { resource: "phone" });
+    const rosterItem = await seen(phone, (m) => m.type === "update" && m.actor?.id === "lou@localhost");
+    assert.deepEqual(rosterItem.target, person("kim@localhost"));
+    await seen(phone, (m) => m.type === "update" && m.actor?.id === "lou@localhost/SockethubTest" && m.object?.presence === "online");
+    await ok(lou, say("lou", "kim@localhost/laptop", "to the laptop"));
+    await seen(laptop, (m) => m.type === "send" && m.object?.content === "to the laptop");
+    for (const socket of [laptop, lou, phone]) socket.close(); // this file stays under the per-address cap
+  });
 
   it("a second login with the same resource takes over: the first session is told once, and not reconnected", async () => {
     const first = await connected("ivy");

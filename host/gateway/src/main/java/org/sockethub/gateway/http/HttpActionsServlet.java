@@ -376,7 +376,7 @@ public final class HttpActionsServlet extends HttpServlet {
         line.put("type", "credentials-ack");
         ObjectNode actor = line.putObject("actor");
         actor.put("id", actorId.asText());
-        actor.set("type", payload.path("actor").path("type").isTextual() ? payload.get("actor").get("type") : NODES.textNode("person"));
+        actor.put("type", "person"); // whatever the request's actor type, as the reference sends it
         if (error != null) {
             line.put("error", error);
         }

@@ -13,13 +13,19 @@ import org.sockethub.jobs.CredentialsHash;
 /**
  * The persistent platform instances of this gateway and who may use them.
  *
- * <p>One instance per (platform, actor). The session that creates it owns it. Another session
- * may attach (and share the connection, receiving each other's results) only when its own stored
- * credentials for that actor carry a non-empty {@code password} or {@code token} and are exactly
- * those the instance runs with; or when it comes from the same address as the last session,
- * every session of the instance is gone, and the instance is still within the janitor's grace (a
- * page refresh). Anything else is refused with {@code username already in use}: knowing an actor
- * id is never enough to reach a connection.
+ * <p>An instance is scoped by (platform, actor, credentials), as the reference scopes it
+ * (spec §3.5; design §7, §12). Credentials with a non-empty {@code password} or {@code token}: the
+ * scope is the hash of the whole credentials {@code object}. Sessions with identical credentials
+ * share one instance (one connection, each other's results); other credentials for the same actor
+ * get an instance of their own (a second device, a second resource, a wrong password: the network
+ * answers). Anonymous credentials (no secret) have one scope per (platform, actor): the session that
+ * creates the instance owns it, and another still-connected session is refused with
+ * {@code username already in use} (the server README's gate), unless it comes from the same address
+ * as the last session while every session of the instance is gone and the instance is within the
+ * janitor's grace (a page refresh). Knowing an actor id is never enough to reach a connection. A
+ * session uses one instance per (platform, actor): resolving another detaches it from the first;
+ * with no credentials stored for the actor id it keeps the one it is attached to (renamed to it),
+ * or reclaims one as above, whatever that instance's credentials.
  */
 public final class InstanceRegistry {
 
@@ -27,7 +33,8 @@ public final class InstanceRegistry {
     public static final String IN_USE = "username already in use";
 
     private final Map<String, PersistentInstance> byHandle = new ConcurrentHashMap<>();
-    private final Map<String, PersistentInstance> byActor = new ConcurrentHashMap<>();
+    /** By (platform, actor, scope). */
+    private final Map<String, PersistentInstance> byKey = new ConcurrentHashMap<>();
     private final AtomicLong counter = new AtomicLong();
     private final int maxInstances;
 
@@ -61,29 +68,57 @@ public final class InstanceRegistry {
      */
     public synchronized PersistentInstance resolve(String platformId, String actorId, String sessionId, String address,
                                                    ObjectNode credentials, Predicate<String> connected) throws Refused {
-        PersistentInstance instance = byActor.get(key(platformId, actorId));
-        String offered = credentials == null ? null : CredentialsHash.of(credentials.get("object"));
+        if (credentials == null) {
+            // no credentials stored for this actor id: the instance the session already speaks
+            // through under it (one renamed to it, an IRC nick change), else one it may reclaim
+            PersistentInstance reclaimable = null;
+            for (PersistentInstance candidate : byHandle.values()) {
+                if (!candidate.platformId().equals(platformId) || !candidate.actorId().equals(actorId)) {
+                    continue;
+                }
+                if (candidate.sessions().contains(sessionId)) {
+                    candidate.attach(sessionId, address);
+                    return candidate;
+                }
+                if (reclaimable(candidate, address, connected) && (reclaimable == null || candidate.initialized())) {
+                    reclaimable = candidate;
+                }
+            }
+            if (reclaimable != null) {
+                reclaimable.sessions().clear();
+                reclaimable.attach(sessionId, address);
+                return reclaimable;
+            }
+        }
+        boolean secret = credentials != null && CredentialsHash.carriesSecret(credentials.get("object"));
+        String scope = secret ? CredentialsHash.of(credentials.get("object")) : "";
+        PersistentInstance instance = byKey.get(key(platformId, actorId, scope));
         if (instance == null) {
             if (maxInstances > 0 && byHandle.size() >= maxInstances) {
                 throw new Refused("platform instance limit reached (" + maxInstances + "); cannot start new "
                         + platformId + " instance");
             }
-            instance = new PersistentInstance("i" + counter.incrementAndGet(), platformId, actorId);
-            instance.credentialsHash(offered);
+            instance = new PersistentInstance("i" + counter.incrementAndGet(), platformId, actorId, scope);
             byHandle.put(instance.handle(), instance);
-            byActor.put(key(platformId, actorId), instance);
+            byKey.put(key(platformId, actorId, scope), instance);
         } else if (!instance.sessions().contains(sessionId)) {
-            boolean sameSecret = offered != null && CredentialsHash.carriesSecret(credentials.get("object"))
-                    && offered.equals(instance.credentialsHash());
-            boolean reclaim = address != null && address.equals(instance.lastAddress())
-                    && instance.sessions().stream().noneMatch(connected);
-            if (!sameSecret && !reclaim) {
+            if (!secret && !reclaimable(instance, address, connected)) {
                 throw new Refused(IN_USE);
             }
             instance.sessions().removeIf(connected.negate());
         }
+        for (PersistentInstance other : byHandle.values()) {
+            if (other != instance && other.platformId().equals(platformId) && other.actorId().equals(actorId)) {
+                other.sessions().remove(sessionId); // it now speaks for that actor through this instance
+            }
+        }
         instance.attach(sessionId, address);
         return instance;
+    }
+
+    /** A page refresh: the same address as its last session, and every session of it gone. */
+    private static boolean reclaimable(PersistentInstance instance, String address, Predicate<String> connected) {
+        return address != null && address.equals(instance.lastAddress()) && instance.sessions().stream().noneMatch(connected);
     }
 
     /**
@@ -105,9 +140,9 @@ public final class InstanceRegistry {
         if (instance == null) {
             return;
         }
-        byActor.remove(key(instance.platformId(), instance.actorId()), instance);
+        byKey.remove(key(instance.platformId(), instance.actorId(), instance.scope()), instance);
         instance.actorId(newActor);
-        byActor.put(key(instance.platformId(), newActor), instance);
+        byKey.put(key(instance.platformId(), newActor, instance.scope()), instance);
     }
 
     /**
@@ -115,7 +150,7 @@ public final class InstanceRegistry {
      */
     public synchronized void remove(PersistentInstance instance) {
         byHandle.remove(instance.handle(), instance);
-        byActor.remove(key(instance.platformId(), instance.actorId()), instance);
+        byKey.remove(key(instance.platformId(), instance.actorId(), instance.scope()), instance);
     }
 
     /**
@@ -163,7 +198,7 @@ public final class InstanceRegistry {
         return reaped;
     }
 
-    private static String key(String platformId, String actorId) {
-        return platformId + "\u0000" + actorId;
+    private static String key(String platformId, String actorId, String scope) {
+        return platformId + "\u0000" + actorId + "\u0000" + scope;
     }
 }

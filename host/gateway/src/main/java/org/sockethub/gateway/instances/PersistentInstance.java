@@ -13,6 +13,8 @@ public final class PersistentInstance {
 
     private final String handle;
     private final String platformId;
+    /** The hash of the secret-bearing credentials it was made for, or "" for anonymous ones. */
+    private final String scope;
     private volatile String actorId;
     private final Set<String> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger inFlight = new AtomicInteger();
@@ -21,10 +23,16 @@ public final class PersistentInstance {
     private volatile boolean flagged;
     private volatile String lastAddress;
 
-    PersistentInstance(String handle, String platformId, String actorId) {
+    PersistentInstance(String handle, String platformId, String actorId, String scope) {
         this.handle = handle;
         this.platformId = platformId;
         this.actorId = actorId;
+        this.scope = scope;
+    }
+
+    /** @return the hash of the secret-bearing credentials it serves, or "" (anonymous credentials) */
+    public String scope() {
+        return scope;
     }
 
     /** @return the immutable handle jobs are addressed to */
@@ -75,10 +83,6 @@ public final class PersistentInstance {
 
     String lastAddress() {
         return lastAddress;
-    }
-
-    void credentialsHash(String hash) {
-        credentialsHash = hash;
     }
 
     /** A job for it was sent. */

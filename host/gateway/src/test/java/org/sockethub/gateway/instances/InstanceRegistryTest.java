@@ -1,6 +1,7 @@
 package org.sockethub.gateway.instances;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotSame;
 import static org.junit.jupiter.api.Assertions.assertSame;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -26,13 +27,44 @@ class InstanceRegistryTest {
     }
 
     @Test
-    void sharesOnlyWithTheSameSecretBearingCredentials() throws Exception {
-        PersistentInstance first = resolve("alice", "a", "10.0.0.1", creds("{\"password\":\"pw\"}"));
-        assertSame(first, resolve("alice", "b", "10.0.0.2", creds("{\"password\":\"pw\"}")));
-        var refused = assertThrows(InstanceRegistry.Refused.class,
-                () -> resolve("alice", "c", "10.0.0.3", creds("{\"password\":\"other\"}")));
-        assertEquals("username already in use", refused.getMessage());
+    void scopesSecretBearingCredentialsByTheirHash() throws Exception {
+        PersistentInstance first = resolve("alice", "a", "10.0.0.1", creds("{\"password\":\"pw\",\"resource\":\"laptop\"}"));
+        assertSame(first, resolve("alice", "b", "10.0.0.2", creds("{\"resource\":\"laptop\",\"password\":\"pw\"}")));
+        PersistentInstance phone = resolve("alice", "c", "10.0.0.3", creds("{\"password\":\"pw\",\"resource\":\"phone\"}"));
+        PersistentInstance wrong = resolve("alice", "d", "10.0.0.4", creds("{\"password\":\"other\",\"resource\":\"laptop\"}"));
+        assertNotSame(first, phone);
+        assertNotSame(first, wrong);
+        assertNotSame(phone, wrong);
         assertEquals(Set.of("a", "b"), first.sessions());
+        assertEquals(Set.of("c"), phone.sessions());
+    }
+
+    @Test
+    void aSessionThatChangesItsCredentialsLeavesTheInstanceOfTheOldOnes() throws Exception {
+        PersistentInstance first = resolve("lee", "a", "10.0.0.1", creds("{\"password\":\"pw\"}"));
+        resolve("lee", "b", "10.0.0.2", creds("{\"password\":\"pw\"}"));
+        PersistentInstance own = resolve("lee", "b", "10.0.0.2", creds("{\"password\":\"changed\"}"));
+        assertNotSame(first, own);
+        assertEquals(Set.of("a"), first.sessions());
+        assertEquals(Set.of("b"), own.sessions());
+    }
+
+    @Test
+    void anActorIdWithoutCredentialsNeverReachesAnotherSessionsInstance() throws Exception {
+        PersistentInstance owner = resolve("erin", "a", "10.0.0.1", creds("{\"password\":\"pw\"}"));
+        PersistentInstance probe = resolve("erin", "b", "10.0.0.1", null);
+        assertNotSame(owner, probe);
+        assertEquals(Set.of("a"), owner.sessions());
+    }
+
+    @Test
+    void aSameAddressSessionWithoutCredentialsReclaimsAnOrphanedSecretInstance() throws Exception {
+        PersistentInstance hal = resolve("hal", "a", "10.0.0.1", creds("{\"password\":\"pw\"}"));
+        hal.bound("x");
+        assertNotSame(hal, resolve("hal", "b", "10.0.0.2", null), "another address");
+        connected.remove("a");
+        assertSame(hal, resolve("hal", "c", "10.0.0.1", null), "the same address, its session gone");
+        assertEquals(Set.of("c"), hal.sessions());
     }
 
     @Test
