@@ -297,6 +297,12 @@ describe("irc: accounts, clashes and server errors", () => {
   it("a browser refresh: a new socket takes the connection over and carries on", async () => {
     const first = await connected("hana");
     await joined(first, "hana", "#refresh");
+    // anonymous credentials: while the first socket is connected, a second one is refused
+    const intruder = await connect(server.host.url, ["websocket"]);
+    open.push(intruder);
+    assert.equal((await request(intruder, "credentials", creds("hana"))).error, undefined);
+    assert.equal((await request(intruder, "message", msg("connect", "hana"))).error, "username already in use");
+    intruder.close();
     first.close();
     await new Promise((r) => setTimeout(r, 300));
     const second = await connect(server.host.url, ["websocket"]);
