@@ -25,7 +25,6 @@ import org.sockethub.gateway.validation.ActivitySchemas;
 import org.sockethub.gateway.workers.JobRouter;
 import org.sockethub.gateway.workers.Lane;
 import org.sockethub.gateway.workers.WorkerSupervisor;
-import org.sockethub.jobs.CredentialsHash;
 import org.sockethub.jobs.JobEvent;
 import org.sockethub.jobs.JobRequest;
 import org.slf4j.Logger;
@@ -391,7 +390,7 @@ public final class Gateway implements ClientEvents {
             // (the reference's sessionUnauthorized): that session no longer shares the instance
             instance.sessions().remove(sessionId);
         } else if (answer.kind() == JobEvent.Kind.RESULT && credentialed && creds != null) {
-            instance.bound(CredentialsHash.of(creds.get("object")));
+            instance.bound();
         } else if (answer.kind() == JobEvent.Kind.TIMEOUT) {
             shutDown(instance);
             deliver(instance.sessions(), fatalNotice(instance.platformId(), instance.actorId(), answer.error()));

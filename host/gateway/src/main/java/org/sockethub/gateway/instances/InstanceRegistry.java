@@ -107,9 +107,11 @@ public final class InstanceRegistry {
             }
             instance.sessions().removeIf(connected.negate());
         }
-        for (PersistentInstance other : byHandle.values()) {
-            if (other != instance && other.platformId().equals(platformId) && other.actorId().equals(actorId)) {
-                other.sessions().remove(sessionId); // it now speaks for that actor through this instance
+        if (!instance.sessions().contains(sessionId)) { // newly attached: it leaves the one it used for that actor
+            for (PersistentInstance other : byHandle.values()) {
+                if (other != instance && other.platformId().equals(platformId) && other.actorId().equals(actorId)) {
+                    other.sessions().remove(sessionId);
+                }
             }
         }
         instance.attach(sessionId, address);

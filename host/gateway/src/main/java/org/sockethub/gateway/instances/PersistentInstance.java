@@ -18,7 +18,6 @@ public final class PersistentInstance {
     private volatile String actorId;
     private final Set<String> sessions = ConcurrentHashMap.newKeySet();
     private final AtomicInteger inFlight = new AtomicInteger();
-    private volatile String credentialsHash;
     private volatile boolean initialized;
     private volatile boolean flagged;
     private volatile String lastAddress;
@@ -64,14 +63,8 @@ public final class PersistentInstance {
         return initialized;
     }
 
-    /** @return the fingerprint of the credentials it runs with, or {@code null} */
-    public String credentialsHash() {
-        return credentialsHash;
-    }
-
-    /** A credentialed verb succeeded with these credentials. */
-    public void bound(String hash) {
-        credentialsHash = hash;
+    /** A credentialed verb succeeded on it. */
+    public void bound() {
         initialized = true;
     }
 

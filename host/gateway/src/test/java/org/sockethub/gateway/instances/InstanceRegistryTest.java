@@ -60,7 +60,7 @@ class InstanceRegistryTest {
     @Test
     void aSameAddressSessionWithoutCredentialsReclaimsAnOrphanedSecretInstance() throws Exception {
         PersistentInstance hal = resolve("hal", "a", "10.0.0.1", creds("{\"password\":\"pw\"}"));
-        hal.bound("x");
+        hal.bound();
         assertNotSame(hal, resolve("hal", "b", "10.0.0.2", null), "another address");
         connected.remove("a");
         assertSame(hal, resolve("hal", "c", "10.0.0.1", null), "the same address, its session gone");
@@ -86,7 +86,7 @@ class InstanceRegistryTest {
     @Test
     void theJanitorGivesOneCycleOfGraceWhichAReturningSessionResets() throws Exception {
         PersistentInstance instance = resolve("dave", "a", "10.0.0.1", creds("{\"nick\":\"dave\"}"));
-        instance.bound("x");
+        instance.bound();
         assertTrue(registry.sweep(connected::contains).isEmpty());
         connected.remove("a");
         assertTrue(registry.sweep(connected::contains).isEmpty(), "flagged, not yet reaped");
