@@ -139,7 +139,7 @@ public class GatewayComponent {
         timers = pool;
         redis = RedisClients.connect(config.redisUrl(), 24, "sockethub-gateway-" + nodeId);
         registry = new PlatformRegistry(versionOf(context.getBundle().getVersion()));
-        router = new JobRouter(redis, nodeId, new JobCodec(new JobCipher(key)), config.jobTimeoutMs(), timers,
+        router = new JobRouter(redis, nodeId, new JobCodec(new JobCipher(key)), config.jobTimeoutMs(), config.jobMaxWaiting(), timers,
                 event -> gateway.pushed(event), metrics);
         supervisor = new WorkerSupervisor(new WorkerSettings(workerCommand(context), config.workerMaxHeapMb(),
                 config.workerRestartBackoffMs(), config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(),

@@ -182,6 +182,11 @@ public record GatewayConfig(JsonNode root) {
         return root.path("jobs").path("timeoutMs").asLong(60_000);
     }
 
+    /** @return how many unanswered jobs one lane may hold before more are refused ({@code jobs.maxWaiting}) */
+    public int jobMaxWaiting() {
+        return root.path("jobs").path("maxWaiting").asInt(1_000);
+    }
+
     public int workerMaxHeapMb() {
         return root.path("workers").path("maxHeapMb").asInt(256);
     }

@@ -24,6 +24,7 @@ import org.sockethub.jobs.JobCodec;
 import org.sockethub.jobs.JobEvent;
 import org.sockethub.jobs.JobRequest;
 import org.sockethub.jobs.JobStreams;
+import org.sockethub.jobs.RedisPipeline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -54,6 +55,10 @@ public final class JobRouter implements AutoCloseable {
     private final Metrics metrics;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
     private final Map<String, RStream<String, String>> streams = new ConcurrentHashMap<>();
+    private final RedisPipeline pipeline;
+    /** Jobs submitted and not yet answered, by lane (the refusal's count; {@link #pending} holds the jobs). */
+    private final Map<Lane, java.util.concurrent.atomic.AtomicInteger> unanswered = new ConcurrentHashMap<>();
+    private final int maxWaiting;
     private final AtomicLong counter = new AtomicLong();
     private final Thread reader;
     private volatile boolean running = true;
@@ -63,12 +68,14 @@ public final class JobRouter implements AutoCloseable {
      * @param nodeId    this gateway node
      * @param codec     seals and opens stream entries
      * @param timeoutMs how long a job may take
+     * @param maxWaiting how many unanswered jobs a lane may hold; more are refused at once
      * @param timers    for timeouts
      * @param pushes    receives {@link JobEvent.Kind#PUSH} and {@link JobEvent.Kind#RENAME} events, in order
      * @param metrics   counts answers, their latency and Redis errors
      */
-    public JobRouter(RedissonClient redis, String nodeId, JobCodec codec, long timeoutMs,
+    public JobRouter(RedissonClient redis, String nodeId, JobCodec codec, long timeoutMs, int maxWaiting,
                      ScheduledExecutorService timers, Consumer<JobEvent> pushes, Metrics metrics) {
+        this.maxWaiting = maxWaiting;
         this.metrics = metrics;
         this.redis = redis;
         this.nodeId = nodeId;
@@ -76,6 +83,7 @@ public final class JobRouter implements AutoCloseable {
         this.timeoutMs = timeoutMs;
         this.timers = timers;
         this.pushes = pushes;
+        this.pipeline = new RedisPipeline(redis);
         this.reader = new Thread(this::readEvents, "sockethub-events");
         this.reader.setDaemon(true);
         this.reader.start();
@@ -115,12 +123,20 @@ public final class JobRouter implements AutoCloseable {
      */
     public Submission enqueue(Lane lane, JobRequest request) {
         CompletableFuture<JobEvent> answer = new CompletableFuture<>();
+        java.util.concurrent.atomic.AtomicInteger waiting = unanswered.computeIfAbsent(lane, l -> new java.util.concurrent.atomic.AtomicInteger());
+        if (waiting.incrementAndGet() > maxWaiting) {
+            // more than the lane can serve: refused now, not queued to wait out its timeout
+            waiting.decrementAndGet();
+            metrics.jobAnswered(lane.platformId(), "refused", 0);
+            answer.complete(JobEvent.failure(request.id(), busy(lane)));
+            return new Submission(answer, CompletableFuture.completedFuture(null));
+        }
         ScheduledFuture<?> timeout = timers.schedule(
                 () -> answerInstead(request.id(), JobEvent.timeout(request.id(), "Error: job timed out after " + timeoutMs + " ms")),
                 timeoutMs, TimeUnit.MILLISECONDS);
         CompletableFuture<StreamMessageId> entry = new CompletableFuture<>();
         pending.put(request.id(), new Pending(lane, answer, timeout, entry, System.nanoTime()));
-        stream(lane).addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(request)))
+        add(lane, codec.seal(request))
                 .whenComplete((id, error) -> {
                     if (error != null) {
                         metrics.redisError();
@@ -141,7 +157,7 @@ public final class JobRouter implements AutoCloseable {
      * @param request the control job, e.g. {@link JobRequest#cleanup}
      */
     public void control(Lane lane, JobRequest request) {
-        stream(lane).addAsync(StreamAddArgs.entry(JobStreams.FIELD, codec.seal(request)))
+        add(lane, codec.seal(request))
                 .whenComplete((id, error) -> {
                     if (error != null) {
                         LOG.warn("could not enqueue control job {}: {}", request.id(), error.toString());
@@ -308,10 +324,15 @@ public final class JobRouter implements AutoCloseable {
                 answer(job, JobEvent.failure(job, error));
             }
         });
-        RStream<String, String> stream = streams.remove(lane.name());
-        if (stream != null) {
-            stream.deleteAsync();
-        }
+        streams.remove(lane.name());
+        String key = JobStreams.jobs(nodeId, lane.name());
+        pipeline.write(batch -> batch.getKeys().deleteAsync(key)); // after its jobs' adds
+        unanswered.remove(lane);
+    }
+
+    /** The error a job gets when its lane already holds {@code jobs.maxWaiting} unanswered jobs. */
+    private String busy(Lane lane) {
+        return "server busy: " + maxWaiting + " jobs already waiting for " + lane.platformId() + "; try again later";
     }
 
     /** @return jobs not yet answered */
@@ -342,6 +363,10 @@ public final class JobRouter implements AutoCloseable {
         if (p == null) {
             return false;
         }
+        java.util.concurrent.atomic.AtomicInteger waiting = unanswered.get(p.lane());
+        if (waiting != null) {
+            waiting.decrementAndGet();
+        }
         p.timeout().cancel(false);
         metrics.jobAnswered(p.lane().platformId(), switch (event.kind()) {
             case RESULT -> "result";
@@ -366,6 +391,17 @@ public final class JobRouter implements AutoCloseable {
         } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
             return null;
         }
+    }
+
+    /**
+     * Adds an entry to a lane's stream through the node's {@link RedisPipeline}: the jobs of every
+     * lane share one pipelined connection (many XADDs per round trip under load, in the order they
+     * were submitted).
+     */
+    private CompletableFuture<StreamMessageId> add(Lane lane, String sealed) {
+        String key = JobStreams.jobs(nodeId, lane.name());
+        return pipeline.write(batch -> batch.<String, String>getStream(key).addAsync(StreamAddArgs.entry(JobStreams.FIELD, sealed)))
+                .thenApply(StreamMessageId.class::cast);
     }
 
     private RStream<String, String> stream(Lane lane) {

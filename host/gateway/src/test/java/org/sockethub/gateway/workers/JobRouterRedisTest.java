@@ -52,7 +52,7 @@ class JobRouterRedisTest {
         redis = RedisForTests.client();
         timers = Executors.newScheduledThreadPool(1);
         node = RedisForTests.nodeId();
-        router = new JobRouter(redis, node, codec, 20_000, timers, pushes::add, org.sockethub.gateway.ops.Metrics.NONE);
+        router = new JobRouter(redis, node, codec, 20_000, 1_000, timers, pushes::add, org.sockethub.gateway.ops.Metrics.NONE);
     }
 
     @AfterEach
@@ -149,9 +149,8 @@ class JobRouterRedisTest {
     }
 
     /**
-     * Separate asynchronous adds may overtake each other on Redis connections; order is what a
-     * caller gets by enqueueing each job once the previous one is queued, as a session's chain
-     * does for persistent platforms (the test pins that this is enough).
+     * A session's chain enqueues each persistent job once the previous one is queued (its
+     * credentials are looked up in order first); the jobs reach the stream in that order.
      */
     @Test
     void handsJobsOverInTheOrderTheyWereQueued() throws Exception {
@@ -172,8 +171,7 @@ class JobRouterRedisTest {
     }
 
     /**
-     * Separate submissions may reach the stream in any order (see above), so the test asks the
-     * dead worker which jobs it took rather than assuming the first two.
+     * The test asks the dead worker which jobs it took rather than assuming the first two.
      */
     @Test
     void answersTheJobsADeadWorkerHadTakenAndKeepsTheRestForTheNext() throws Exception {
@@ -255,10 +253,60 @@ class JobRouterRedisTest {
         assertEquals(0, router.failTaken(lane, "draining", "Error: platform dummy was replaced"), "nothing left to fail");
     }
 
+    /** Jobs submitted one after another, without waiting for each to be queued, reach the stream in that order. */
+    @Test
+    void jobsSubmittedBackToBackKeepTheirOrderInTheStream() throws Exception {
+        Lane lane = Lane.of("dummy");
+        Worker worker = new Worker(lane, "w1");
+        List<String> sent = new ArrayList<>();
+        List<CompletableFuture<?>> queued = new ArrayList<>();
+        for (int i = 0; i < 600; i++) {
+            sent.add("j" + i);
+            queued.add(router.enqueue(lane, JobRequest.of("j" + i, "s1", "dummy", json("{\"type\":\"echo\"}"), null)).queued());
+        }
+        CompletableFuture.allOf(queued.toArray(CompletableFuture[]::new)).get(10, TimeUnit.SECONDS);
+        assertEquals(sent, worker.take(600).values().stream().map(JobRequest::id).toList());
+    }
+
+    /**
+     * A lane that already holds {@code maxWaiting} unanswered jobs refuses the next at once, with an
+     * error answer and nothing put on its stream; once a job is answered there is room again, and
+     * other lanes are not affected.
+     */
+    @Test
+    void refusesJobsBeyondALanesLimitAtOnceAndTakesThemAgainOnceOneIsAnswered() throws Exception {
+        router.close();
+        router = new JobRouter(redis, node, codec, 20_000, 3, timers, pushes::add, org.sockethub.gateway.ops.Metrics.NONE);
+        Lane lane = Lane.of("dummy");
+        Worker worker = new Worker(lane, "w1");
+        List<CompletableFuture<JobEvent>> accepted = new ArrayList<>();
+        for (int i = 0; i < 3; i++) {
+            accepted.add(router.submit(lane, JobRequest.of("j" + i, "s1", "dummy", json("{\"type\":\"echo\"}"), null)));
+        }
+        CompletableFuture<JobEvent> refused = router.submit(lane, JobRequest.of("j3", "s1", "dummy", json("{\"type\":\"echo\"}"), null));
+        assertTrue(refused.isDone(), "refused at once, not after a timeout");
+        assertEquals(JobEvent.Kind.FAILURE, refused.get().kind());
+        assertEquals("server busy: 3 jobs already waiting for dummy; try again later", refused.get().error());
+        assertEquals("j3", refused.get().job());
+        CompletableFuture<JobEvent> otherLane = router.submit(Lane.of("feeds"),
+                JobRequest.of("f1", "s1", "feeds", json("{\"type\":\"fetch\"}"), null));
+        assertFalse(otherLane.isDone(), "another lane has its own limit");
+        assertEquals(4, router.inFlight());
+
+        Map<StreamMessageId, JobRequest> taken = worker.take(4);
+        assertEquals(List.of("j0", "j1", "j2"), taken.values().stream().map(JobRequest::id).toList(), "the refused job was never queued");
+        StreamMessageId first = taken.keySet().iterator().next();
+        worker.finish(first, JobEvent.result("j0", json("{\"type\":\"echo\"}")));
+        assertEquals(JobEvent.Kind.RESULT, await(accepted.get(0)).kind());
+        CompletableFuture<JobEvent> again = router.submit(lane, JobRequest.of("j4", "s1", "dummy", json("{\"type\":\"echo\"}"), null));
+        assertFalse(again.isDone(), "room again once a job was answered");
+        assertEquals(List.of("j4"), worker.take(1).values().stream().map(JobRequest::id).toList());
+    }
+
     @Test
     void timesAJobOutOnceAndWithdrawsIt() throws Exception {
         router.close();
-        router = new JobRouter(redis, node, codec, 1_000, timers, pushes::add, org.sockethub.gateway.ops.Metrics.NONE);
+        router = new JobRouter(redis, node, codec, 1_000, 1_000, timers, pushes::add, org.sockethub.gateway.ops.Metrics.NONE);
         Lane lane = Lane.of("dummy");
         CompletableFuture<JobEvent> answer = router.submit(lane, JobRequest.of("j1", "s1", "dummy", json("{\"type\":\"hang\"}"), null));
         JobEvent event = answer.get(5, TimeUnit.SECONDS);

@@ -32,6 +32,7 @@ import org.sockethub.jobs.JobCodec;
 import org.sockethub.jobs.JobEvent;
 import org.sockethub.jobs.JobRequest;
 import org.sockethub.jobs.JobStreams;
+import org.sockethub.jobs.RedisPipeline;
 import org.sockethub.jobs.VerbTable;
 import org.sockethub.jobs.WorkerStart;
 import org.slf4j.Logger;
@@ -63,7 +64,7 @@ final class JobRunner {
     private final ScheduledExecutorService timers;
     private final RStream<String, String> jobs;
     private final String eventsKey;
-    private final EventWriter writer;
+    private final RedisPipeline writer;
     private final RScript scripts;
     /** The SHA of {@link JobStreams#FINISH_SCRIPT} in Redis's script cache, once loaded. */
     private volatile String finishSha;
@@ -127,7 +128,7 @@ final class JobRunner {
         this.timers = timers;
         this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), member.lane()));
         this.eventsKey = JobStreams.events(start.nodeId());
-        this.writer = new EventWriter(redis);
+        this.writer = new RedisPipeline(redis);
         this.scripts = redis.getScript(StringCodec.INSTANCE);
         this.finishKeys = List.of(JobStreams.jobs(start.nodeId(), member.lane()), JobStreams.events(start.nodeId()));
         this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, member.concurrency()));

@@ -1,4 +1,4 @@
-package org.sockethub.launcher.worker;
+package org.sockethub.jobs;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -9,13 +9,25 @@ import org.redisson.api.RFuture;
 import org.redisson.api.RedissonClient;
 
 /**
- * Writes a lane's answers and pushes to Redis in the order they were made. Commands sent one by
- * one go over whichever pooled connection is free and may reach Redis out of order: a persistent
- * instance's second result could overtake its first, or a job's result the pushes it caused. Here
- * one batch is in flight at a time; what is written meanwhile goes, in order, into the next batch
- * (one pipelined round trip for many writes under load, one for one when quiet).
+ * Writes commands to Redis in the order they were made, pipelined: one batch in flight at a time,
+ * and what is written meanwhile goes, in order, into the next batch. When quiet, a command is one
+ * round trip of its own; under load, one round trip and one socket write carry many.
+ *
+ * <p>Two reasons. Order: Redisson sends a lone asynchronous command over whichever pooled
+ * connection is free, so two commands may reach Redis out of order (a persistent instance's second
+ * result overtaking its first, a job's result the pushes it caused). Load: a lone command holds its
+ * connection until its reply, so the commands in flight are bounded by the pool; beyond it they
+ * wait in Redisson's queue, each with its own timer, and under an overload of jobs that queue (not
+ * Redis) became the bottleneck: the gateway's heap filled with waiting commands and none was
+ * answered. Here the writes of a process share one connection at a time.
+ *
+ * <p>Commands reach Redis in order; their futures complete in order within a batch, while a
+ * batch's completions may overlap the next batch's (which is sent first).
  */
-final class EventWriter {
+public final class RedisPipeline {
+
+    /** The most commands in one batch; the rest waits for the next. */
+    static final int MAX_BATCH = 512;
 
     private record Write(Function<RBatch, RFuture<?>> command, CompletableFuture<Object> done) {
     }
@@ -24,18 +36,19 @@ final class EventWriter {
     private List<Write> queued = new ArrayList<>();
     private boolean inFlight;
 
-    /** @param redis the worker's Redis client */
-    EventWriter(RedissonClient redis) {
+    /** @param redis the Redis client */
+    public RedisPipeline(RedissonClient redis) {
         this.redis = redis;
     }
 
     /**
-     * Queues a write behind every write queued before it.
+     * Queues a command behind every command queued before it.
      *
      * @param command adds the command to the batch it is given and returns its future
-     * @return completes with the command's result once it has run
+     * @return completes with the command's result once it has run, or with its error (or the
+     *         batch's, when the batch as a whole failed)
      */
-    CompletableFuture<Object> write(Function<RBatch, RFuture<?>> command) {
+    public CompletableFuture<Object> write(Function<RBatch, RFuture<?>> command) {
         CompletableFuture<Object> done = new CompletableFuture<>();
         synchronized (this) {
             queued.add(new Write(command, done));
@@ -51,8 +64,13 @@ final class EventWriter {
                 return;
             }
             inFlight = true;
-            writes = queued;
-            queued = new ArrayList<>();
+            if (queued.size() <= MAX_BATCH) {
+                writes = queued;
+                queued = new ArrayList<>();
+            } else {
+                writes = new ArrayList<>(queued.subList(0, MAX_BATCH));
+                queued = new ArrayList<>(queued.subList(MAX_BATCH, queued.size()));
+            }
         }
         List<RFuture<?>> results = new ArrayList<>(writes.size());
         CompletableFuture<?> executed;
@@ -66,6 +84,11 @@ final class EventWriter {
             executed = CompletableFuture.failedFuture(e);
         }
         executed.whenComplete((ignored, error) -> {
+            synchronized (this) {
+                inFlight = false;
+            }
+            // the next batch goes before this one's callbacks run: they may be slow, or write more
+            flush();
             for (int i = 0; i < writes.size(); i++) {
                 CompletableFuture<Object> done = writes.get(i).done();
                 RFuture<?> result = i < results.size() ? results.get(i) : null;
@@ -83,10 +106,6 @@ final class EventWriter {
                     done.complete(null);
                 }
             }
-            synchronized (this) {
-                inFlight = false;
-            }
-            flush();
         });
     }
 }

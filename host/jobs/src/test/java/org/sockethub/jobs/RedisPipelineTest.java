@@ -1,4 +1,4 @@
-package org.sockethub.launcher.worker;
+package org.sockethub.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -15,11 +15,10 @@ import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.client.codec.StringCodec;
-import org.sockethub.jobs.RedisClients;
 import redis.embedded.RedisServer;
 
 /** Writes reach Redis in the order they were made, over a pool of connections, batched under load. */
-class EventWriterTest {
+class RedisPipelineTest {
 
     private static RedisServer server;
     private static RedissonClient redis;
@@ -37,7 +36,7 @@ class EventWriterTest {
             server.start();
             url = "redis://127.0.0.1:" + port;
         }
-        redis = RedisClients.connect(url, 8, "event-writer-test");
+        redis = RedisClients.connect(url, 8, "redis-pipeline-test");
     }
 
     @AfterAll
@@ -50,8 +49,8 @@ class EventWriterTest {
 
     @Test
     void scriptsAndStreamAddsKeepTheirOrder() throws Exception {
-        String key = "event-writer-test:" + System.nanoTime();
-        EventWriter writer = new EventWriter(redis);
+        String key = "redis-pipeline-test:" + System.nanoTime();
+        RedisPipeline writer = new RedisPipeline(redis);
         List<CompletableFuture<Object>> written = new ArrayList<>();
         int count = 3000;
         for (int i = 0; i < count; i++) {
@@ -79,8 +78,8 @@ class EventWriterTest {
 
     @Test
     void aFailingCommandFailsOnlyItsOwnWrite() throws Exception {
-        String key = "event-writer-test:" + System.nanoTime();
-        EventWriter writer = new EventWriter(redis);
+        String key = "redis-pipeline-test:" + System.nanoTime();
+        RedisPipeline writer = new RedisPipeline(redis);
         CompletableFuture<Object> bad = writer.write(batch -> batch.getScript(StringCodec.INSTANCE).evalAsync(RScript.Mode.READ_WRITE,
                 "return redis.error_reply('no')", RScript.ReturnType.LONG, List.of(key)));
         CompletableFuture<Object> good = writer.write(batch -> batch.<String, String>getStream(key).addAsync(StreamAddArgs.entry("m", "x")));
