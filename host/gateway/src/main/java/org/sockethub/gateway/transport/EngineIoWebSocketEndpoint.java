@@ -45,6 +45,8 @@ final class EngineIoWebSocketEndpoint extends EngineIoWebSocket implements Frame
     /** The binary message being received, or {@code null}. */
     private ByteArrayOutputStream binary;
     private long messageSize;
+    /** The endpoint whose message this thread is handing to engine.io, if any. */
+    private static final ThreadLocal<EngineIoWebSocketEndpoint> RECEIVING = new ThreadLocal<>();
 
     /**
      * @param server     engine.io-server
@@ -146,8 +148,27 @@ final class EngineIoWebSocketEndpoint extends EngineIoWebSocket implements Frame
             binary = null;
         }
         callback.succeeded();
-        timers.run(() -> emit("message", message));
+        RECEIVING.set(this);
+        try {
+            timers.run(() -> emit("message", message));
+        } finally {
+            RECEIVING.remove();
+        }
         session.demand();
+    }
+
+    /**
+     * The websocket whose message the calling thread is handling (a Socket.IO client's events are
+     * handled on the thread that received them), or {@code null} (a polling request).
+     */
+    static EngineIoWebSocketEndpoint receiving() {
+        return RECEIVING.get();
+    }
+
+    /** @return whether this socket can still send (a send on it never blocks: Jetty queues it) */
+    boolean isOpen() {
+        CoreSession s = session;
+        return s != null && s.isOutputOpen();
     }
 
     @Override

@@ -189,11 +189,15 @@ public final class SocketIoTransport implements AutoCloseable {
 
     private void onEvent(Client client, String event, Object[] args) {
         Ack ack = null;
+        EngineIoWebSocketEndpoint websocket = EngineIoWebSocketEndpoint.receiving();
+        if (websocket != null) {
+            client.websocket = websocket; // its messages come over a websocket (now, or since an upgrade)
+        }
         try {
             List<JsonNode> values = new ArrayList<>(args.length);
             for (Object arg : args) {
                 if (arg instanceof SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback) {
-                    ack = new Ack(callback, client.sends);
+                    ack = new Ack(callback, client);
                 } else {
                     values.add(toJson(arg));
                 }
@@ -211,20 +215,21 @@ public final class SocketIoTransport implements AutoCloseable {
     /**
      * An event's ack function: sends once (later calls are ignored), in order with the client's
      * other sends. An ack given while the event is still being handled, on the thread that
-     * received it (a schemas answer, a refusal), is sent on that thread when nothing else is
-     * being sent to the client; an ack given later, from another thread (the Redis client's, the
-     * job router's), goes through the client's {@link SerialExecutor} as every other send does.
+     * received it (a schemas answer, a refusal), or given to a websocket client from any thread
+     * (the job router's answers), is sent on the calling thread when nothing else is being sent to
+     * the client; an ack given later to a polling client goes through the client's
+     * {@link SerialExecutor}, as every other send to it does.
      */
     private static final class Ack implements Consumer<JsonNode> {
         private final SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback;
-        private final SerialExecutor sends;
+        private final Client client;
         private final AtomicBoolean sent = new AtomicBoolean();
         /** The thread handling the event, while it does. */
         private volatile Thread handling = Thread.currentThread();
 
-        Ack(SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback, SerialExecutor sends) {
+        Ack(SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback, Client client) {
             this.callback = callback;
-            this.sends = sends;
+            this.client = client;
         }
 
         @Override
@@ -233,10 +238,10 @@ public final class SocketIoTransport implements AutoCloseable {
                 return;
             }
             Runnable send = () -> callback.sendAcknowledgement(raw(payload));
-            if (Thread.currentThread() == handling) {
-                sends.runHereUnlessBusy(send);
+            if (Thread.currentThread() == handling || client.sendsNeverBlock()) {
+                client.sends.runHereUnlessBusy(send);
             } else {
-                sends.execute(send);
+                client.sends.execute(send);
             }
         }
 
@@ -301,6 +306,8 @@ public final class SocketIoTransport implements AutoCloseable {
         private final SocketIoSocket socket;
         private final String address;
         private final SerialExecutor sends = new SerialExecutor(senders);
+        /** The websocket its messages last came over, or {@code null} (polling). */
+        private volatile EngineIoWebSocketEndpoint websocket;
 
         Client(SocketIoSocket socket) {
             this.socket = socket;
@@ -327,13 +334,28 @@ public final class SocketIoTransport implements AutoCloseable {
             return null;
         }
 
+        /**
+         * Whether a send to this client can be made on any thread: over a websocket it is queued by
+         * Jetty and never blocks the caller (the answer path's own thread then writes it, with no
+         * hand-off to the send pool); a long-poll response may block on a client that does not read.
+         */
+        boolean sendsNeverBlock() {
+            EngineIoWebSocketEndpoint w = websocket;
+            return w != null && w.isOpen();
+        }
+
         @Override
         public void emit(String event, JsonNode payload) {
-            sends.execute(() -> {
+            Runnable send = () -> {
                 if (socket.isConnected()) {
                     socket.send(event, raw(payload));
                 }
-            });
+            };
+            if (sendsNeverBlock()) {
+                sends.runHereUnlessBusy(send);
+            } else {
+                sends.execute(send);
+            }
         }
 
         @Override
