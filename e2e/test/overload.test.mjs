@@ -25,6 +25,8 @@ describe("a lane at its limit", () => {
     const ms = Date.now() - started;
     console.log(`# refused after ${ms} ms`);
     assert.ok(ms < 1000, `refused after ${ms} ms, not at once`);
+    const metrics = await (await fetch(`${server.host.url}/metrics`)).text();
+    assert.match(metrics, /sockethub_jobs_total\{platform="dummy",outcome="refused"\} [1-9]\d*/);
     for (const answer of await Promise.all(hanging)) {
       assert.equal(answer.error, "Error: job timed out after 3000 ms");
     }

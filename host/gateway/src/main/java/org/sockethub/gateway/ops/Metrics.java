@@ -50,6 +50,18 @@ public final class Metrics {
     }
 
     /**
+     * A job was refused before it was queued ({@code jobs.maxWaiting}): counted with the outcome
+     * {@code refused}, and kept out of the latency histogram, which times queued jobs.
+     *
+     * @param platformId the platform
+     */
+    public void jobRefused(String platformId) {
+        if (this != NONE) {
+            jobs.computeIfAbsent(platformId + '\u0000' + "refused", k -> new LongAdder()).increment();
+        }
+    }
+
+    /**
      * A job got its one answer.
      *
      * @param platformId the platform

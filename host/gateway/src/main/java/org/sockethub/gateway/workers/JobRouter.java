@@ -127,7 +127,7 @@ public final class JobRouter implements AutoCloseable {
         if (waiting.incrementAndGet() > maxWaiting) {
             // more than the lane can serve: refused now, not queued to wait out its timeout
             waiting.decrementAndGet();
-            metrics.jobAnswered(lane.platformId(), "refused", 0);
+            metrics.jobRefused(lane.platformId());
             answer.complete(JobEvent.failure(request.id(), busy(lane)));
             return new Submission(answer, CompletableFuture.completedFuture(null));
         }
