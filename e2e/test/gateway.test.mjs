@@ -155,6 +155,45 @@ describe("the wire", () => {
     assert.equal(acked, false);
   });
 
+  it("speaks Socket.IO packets as socket.io-parser does: namespaces, acks, binary attachments, refusals", async () => {
+    const ws = new WebSocket(`ws://127.0.0.1:${server.host.port}/sockethub/?EIO=4&transport=websocket`);
+    const frames = [];
+    let waiting = null;
+    ws.on("message", (m, binary) => { frames.push(binary ? m : m.toString()); waiting?.(); });
+    const closed = new Promise((ok) => ws.once("close", ok));
+    const frame = async (match) => {
+      for (const deadline = Date.now() + 5000; Date.now() < deadline;) {
+        const i = frames.findIndex((f) => typeof f === "string" && match(f));
+        if (i >= 0) return frames.splice(i, 1)[0];
+        await new Promise((ok) => { waiting = ok; setTimeout(ok, 100); });
+      }
+      assert.fail(`no frame matched; had ${JSON.stringify(frames)}`);
+    };
+    await frame((f) => f.startsWith("0{"));
+    ws.send("40/admin,");
+    assert.equal(await frame((f) => f.startsWith("44")), `44/admin,{"message":"Invalid namespace"}`);
+    ws.send("40");
+    const sid = JSON.parse((await frame((f) => f.startsWith("40"))).slice(2)).sid;
+    ws.send(`421["message",${JSON.stringify(echo("raw"))}]`);
+    const ack = JSON.parse((await frame((f) => f.startsWith("431["))).slice(3));
+    assert.equal(ack[0].object.content, "raw");
+    assert.equal(ack[0].actor.id, "dummy");
+    // a binary event: its attachment arrives as a Node Buffer's JSON, which is no activity
+    ws.send(`451-2["message",{"_placeholder":true,"num":0}]`);
+    ws.send(Buffer.from([1, 2, 3]));
+    const refused = JSON.parse((await frame((f) => f.startsWith("432["))).slice(3));
+    assert.equal(typeof refused[0].error, "string");
+    assert.deepEqual(refused[0].data, [1, 2, 3]);
+    // leaving the namespace and joining again is a new Socket.IO socket on the same connection
+    ws.send("41");
+    ws.send("40");
+    const again = JSON.parse((await frame((f) => f.startsWith("40"))).slice(2)).sid;
+    assert.notEqual(again, sid);
+    // a packet socket.io-parser refuses (an event that is no array) closes the connection
+    ws.send(`42{"not":"an array"}`);
+    await closed;
+  });
+
   it("ignores events it does not know and message without payload", async () => {
     const socket = await connect(server.host.url, ["websocket"]);
     let answered = false;

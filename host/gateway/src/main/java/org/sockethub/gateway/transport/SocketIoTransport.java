@@ -1,23 +1,23 @@
 package org.sockethub.gateway.transport;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.node.ArrayNode;
-import com.fasterxml.jackson.databind.node.JsonNodeFactory;
-import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.socket.engineio.server.EngineIoServer;
 import io.socket.engineio.server.EngineIoServerOptions;
 import io.socket.engineio.server.EngineIoSocket;
+import io.socket.engineio.server.ReadyState;
+import io.socket.engineio.server.parser.Packet;
 import io.socket.engineio.server.utils.ParseQS;
-import io.socket.socketio.server.SocketIoNamespace;
-import io.socket.socketio.server.SocketIoServer;
-import io.socket.socketio.server.SocketIoSocket;
+import io.socket.engineio.server.utils.ServerYeast;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
@@ -33,8 +33,6 @@ import org.eclipse.jetty.websocket.core.server.ServerUpgradeRequest;
 import org.eclipse.jetty.websocket.core.server.ServerUpgradeResponse;
 import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
 import org.eclipse.jetty.websocket.core.server.WebSocketUpgradeHandler;
-import org.json.JSONArray;
-import org.json.JSONObject;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -42,11 +40,19 @@ import org.slf4j.LoggerFactory;
  * Socket.IO v4 (Engine.IO 4: polling with websocket upgrade, or websocket only) on Jetty 12,
  * at one path. It knows nothing of activities: events arrive as JSON through {@link ClientEvents},
  * and whatever the gateway sends goes out as the exact JSON text it produced.
+ *
+ * <p>Engine.IO (handshake, polling, upgrade, heartbeats) is engine.io-server's. The Socket.IO
+ * layer on top is this class and {@link SocketIoPacket}: one namespace, acks, no rooms, which
+ * is all the protocol asks of a Sockethub server (spec 1.1). socket.io-server did the same
+ * through org.json, formatted every packet twice for a log line nobody read, and kept a dozen
+ * emitter maps and queues per socket; here a packet's JSON is read into Jackson's tree once and
+ * written from it once, and a socket is two small objects.
  */
 public final class SocketIoTransport implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(SocketIoTransport.class);
-    private static final ObjectMapper JSON = new ObjectMapper();
+    /** Socket.IO's default {@code connectTimeout}, the reference's. */
+    private static final long CONNECT_TIMEOUT_MS = 45_000;
 
     /**
      * @param host       the address to bind
@@ -63,7 +69,7 @@ public final class SocketIoTransport implements AutoCloseable {
     private final EngineIoServer engineIo;
     private final Server jetty;
     /** Runs every client's sends; see {@link SerialExecutor}. */
-    private final java.util.concurrent.ExecutorService senders;
+    private final ExecutorService senders;
     /** Engine.IO's and Socket.IO's timers, on one thread rather than engine.io-server's 20; see {@link SocketTimers}. */
     private final SocketTimers timers = new SocketTimers(daemon("sockethub-engineio-timer"));
 
@@ -83,16 +89,15 @@ public final class SocketIoTransport implements AutoCloseable {
         this.engineIo = new EngineIoServer(options);
         // a connection's timers are cancelled when its Engine.IO socket closes (the handshake runs in its group)
         engineIo.on("connection", args -> {
+            EngineIoSocket socket = (EngineIoSocket) args[0];
             SocketTimers.Group group = SocketTimers.current();
             if (group != null) {
-                group.opened((EngineIoSocket) args[0]);
+                group.opened(socket);
             }
+            new Connection(socket);
         });
-        SocketIoServer socketIo = new SocketIoServer(engineIo);
-        SocketIoNamespace namespace = socketIo.namespace("/");
-        namespace.on("connection", args -> onConnection((SocketIoSocket) args[0]));
 
-        this.senders = java.util.concurrent.Executors.newFixedThreadPool(
+        this.senders = Executors.newFixedThreadPool(
                 Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("sockethub-send"));
         QueuedThreadPool threads = new QueuedThreadPool(200, 8, 60_000);
         threads.setName("sockethub-http");
@@ -180,34 +185,180 @@ public final class SocketIoTransport implements AutoCloseable {
         };
     }
 
-    private void onConnection(SocketIoSocket socket) {
-        Client client = new Client(socket);
-        socket.registerAllEventListener((event, args) -> onEvent(client, event, args));
-        socket.on("disconnect", args -> events.disconnected(client, args.length > 0 ? String.valueOf(args[0]) : ""));
-        events.connected(client);
-    }
+    /**
+     * One Engine.IO connection and the Socket.IO socket of the default namespace on it (the only
+     * one: spec 1.1). Its packets arrive one at a time (a websocket's frames in order; a polling
+     * connection's POSTs under engine.io's lock), so its receiving state needs no lock of its own.
+     */
+    private final class Connection {
+        private final EngineIoSocket engine;
+        private final SerialExecutor sends = new SerialExecutor(senders);
+        /** Socket.IO's {@code connectTimeout}: a connection that joins no namespace is closed. */
+        private final ScheduledFuture<?> connectTimeout;
+        /** The Socket.IO socket while connected, else {@code null}. */
+        private volatile Client client;
+        /** The websocket its messages last came over, or {@code null} (polling). */
+        private volatile EngineIoWebSocketEndpoint websocket;
+        /** A binary packet waiting for its attachments, and those received so far. */
+        private SocketIoPacket partial;
+        private List<byte[]> attachments;
+        private long attachmentBytes;
 
-    private void onEvent(Client client, String event, Object[] args) {
-        Ack ack = null;
-        EngineIoWebSocketEndpoint websocket = EngineIoWebSocketEndpoint.receiving();
-        if (websocket != null) {
-            client.websocket = websocket; // its messages come over a websocket (now, or since an upgrade)
+        Connection(EngineIoSocket engine) {
+            this.engine = engine;
+            engine.on("message", args -> received(args.length > 0 ? args[0] : null));
+            engine.on("close", args -> closed(args.length > 0 && args[0] != null ? args[0].toString() : "transport close"));
+            // scheduled in the connection's timer group (the handshake runs in it): cancelled at its close
+            this.connectTimeout = timers.schedule(() -> {
+                if (client == null) {
+                    engine.close();
+                }
+            }, CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
         }
-        try {
-            List<JsonNode> values = new ArrayList<>(args.length);
-            for (Object arg : args) {
-                if (arg instanceof SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback) {
-                    ack = new Ack(callback, client);
-                } else {
-                    values.add(toJson(arg));
+
+        private void received(Object message) {
+            try {
+                if (message instanceof String text) {
+                    if (partial != null) {
+                        throw new SocketIoPacket.DecodingException("got plaintext data when reconstructing a packet");
+                    }
+                    SocketIoPacket packet = SocketIoPacket.decode(text);
+                    if (packet.type() == SocketIoPacket.BINARY_EVENT || packet.type() == SocketIoPacket.BINARY_ACK) {
+                        if (packet.attachments() == 0) {
+                            handle(packet.withAttachments(List.of()));
+                        } else {
+                            partial = packet;
+                            attachments = new ArrayList<>(packet.attachments());
+                            attachmentBytes = 0;
+                        }
+                        return;
+                    }
+                    handle(packet);
+                } else if (message instanceof byte[] bytes) {
+                    if (partial == null) {
+                        throw new SocketIoPacket.DecodingException("got binary data when not reconstructing a packet");
+                    }
+                    attachmentBytes += bytes.length;
+                    if (attachmentBytes > settings.maxPayload()) {
+                        // each attachment is within the limit; together they may not be either
+                        throw new SocketIoPacket.DecodingException("attachments over the payload limit");
+                    }
+                    attachments.add(bytes);
+                    if (attachments.size() == partial.attachments()) {
+                        SocketIoPacket whole = partial.withAttachments(attachments);
+                        partial = null;
+                        attachments = null;
+                        handle(whole);
+                    }
+                }
+            } catch (SocketIoPacket.DecodingException e) {
+                // as the reference: a packet socket.io-parser refuses closes the connection
+                partial = null;
+                attachments = null;
+                LOG.debug("closing {}: {}", engine.getId(), e.getMessage());
+                engine.close();
+            }
+        }
+
+        private void handle(SocketIoPacket packet) {
+            boolean main = "/".equals(packet.namespace());
+            switch (packet.type()) {
+                case SocketIoPacket.CONNECT -> {
+                    if (!main) {
+                        send(SocketIoPacket.invalidNamespace(packet.namespace()));
+                    } else if (client != null) {
+                        send(SocketIoPacket.connected(client.id)); // connected already: the same socket
+                    } else {
+                        connectTimeout.cancel(false);
+                        Client c = new Client(this, ServerYeast.yeast());
+                        client = c;
+                        send(SocketIoPacket.connected(c.id));
+                        events.connected(c);
+                    }
+                }
+                case SocketIoPacket.DISCONNECT -> {
+                    Client c = client;
+                    if (main && c != null) {
+                        detach(c, "client namespace disconnect");
+                    }
+                }
+                case SocketIoPacket.EVENT -> {
+                    Client c = client;
+                    if (main && c != null && packet.data() != null) {
+                        event(c, packet);
+                    }
+                }
+                default -> {
+                    // ACK: the server asks for none; CONNECT_ERROR from a client: ignored, as by the reference
                 }
             }
-            events.event(client, event, values, ack);
-        } catch (RuntimeException e) {
-            LOG.warn("event {} from {} failed: {}", event, client.id(), e.toString());
-        } finally {
-            if (ack != null) {
-                ack.dispatched();
+        }
+
+        private void event(Client c, SocketIoPacket packet) {
+            EngineIoWebSocketEndpoint receivedOn = EngineIoWebSocketEndpoint.receiving();
+            if (receivedOn != null) {
+                websocket = receivedOn; // its messages come over a websocket (now, or since an upgrade)
+            }
+            JsonNode data = packet.data();
+            List<JsonNode> args = new ArrayList<>(data.size() - 1);
+            for (int i = 1; i < data.size(); i++) {
+                args.add(data.get(i));
+            }
+            Ack ack = packet.id() >= 0 ? new Ack(this, packet.id()) : null;
+            String name = packet.eventName();
+            try {
+                events.event(c, name, args, ack);
+            } catch (RuntimeException e) {
+                LOG.warn("event {} from {} failed: {}", name, c.id, e.toString());
+            } finally {
+                if (ack != null) {
+                    ack.dispatched();
+                }
+            }
+        }
+
+        /** The Socket.IO socket is gone (the connection stays open while the client keeps it). */
+        private void detach(Client c, String reason) {
+            if (c.open.compareAndSet(true, false)) {
+                if (client == c) {
+                    client = null;
+                }
+                events.disconnected(c, reason);
+            }
+        }
+
+        private void closed(String reason) {
+            partial = null;
+            attachments = null;
+            Client c = client;
+            if (c != null) {
+                detach(c, reason);
+            }
+        }
+
+        /** Sends a Socket.IO packet now, if the connection is open. */
+        private void send(String packet) {
+            if (engine.getReadyState() == ReadyState.OPEN) {
+                engine.send(new Packet<>(Packet.MESSAGE, packet));
+            }
+        }
+
+        /**
+         * Whether a send to this client can be made on any thread: over a websocket it is queued by
+         * Jetty and never blocks the caller (the answer path's own thread then writes it, with no
+         * hand-off to the send pool); a long-poll response may block on a client that does not read.
+         */
+        boolean sendsNeverBlock() {
+            EngineIoWebSocketEndpoint w = websocket;
+            return w != null && w.isOpen();
+        }
+
+        /** Sends in order with the connection's other sends: here when that cannot block, else on the pool. */
+        void sendInOrder(Runnable send) {
+            if (sendsNeverBlock()) {
+                sends.runHereUnlessBusy(send);
+            } else {
+                sends.execute(send);
             }
         }
     }
@@ -221,15 +372,15 @@ public final class SocketIoTransport implements AutoCloseable {
      * {@link SerialExecutor}, as every other send to it does.
      */
     private static final class Ack implements Consumer<JsonNode> {
-        private final SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback;
-        private final Client client;
+        private final Connection connection;
+        private final long id;
         private final AtomicBoolean sent = new AtomicBoolean();
         /** The thread handling the event, while it does. */
         private volatile Thread handling = Thread.currentThread();
 
-        Ack(SocketIoSocket.ReceivedByLocalAcknowledgementCallback callback, Client client) {
-            this.callback = callback;
-            this.client = client;
+        Ack(Connection connection, long id) {
+            this.connection = connection;
+            this.id = id;
         }
 
         @Override
@@ -237,11 +388,11 @@ public final class SocketIoTransport implements AutoCloseable {
             if (!sent.compareAndSet(false, true)) {
                 return;
             }
-            Runnable send = () -> callback.sendAcknowledgement(raw(payload));
-            if (Thread.currentThread() == handling || client.sendsNeverBlock()) {
-                client.sends.runHereUnlessBusy(send);
+            Runnable send = () -> connection.send(SocketIoPacket.ack(id, payload));
+            if (Thread.currentThread() == handling) {
+                connection.sends.runHereUnlessBusy(send);
             } else {
-                client.sends.execute(send);
+                connection.sendInOrder(send);
             }
         }
 
@@ -250,73 +401,22 @@ public final class SocketIoTransport implements AutoCloseable {
         }
     }
 
-    private static Object raw(JsonNode payload) {
-        try {
-            return new RawJson(JSON.writeValueAsString(payload));
-        } catch (JsonProcessingException e) {
-            throw new IllegalArgumentException(e);
-        }
-    }
-
-    /** Converts what Socket.IO's parser produced (org.json values) to Jackson nodes, without re-parsing text. */
-    static JsonNode toJson(Object value) {
-        JsonNodeFactory nodes = JsonNodeFactory.instance;
-        if (value == null || value == JSONObject.NULL) {
-            return nodes.nullNode();
-        }
-        if (value instanceof JSONObject object) {
-            ObjectNode node = nodes.objectNode();
-            for (String key : object.keySet()) {
-                node.set(key, toJson(object.opt(key)));
-            }
-            return node;
-        }
-        if (value instanceof JSONArray array) {
-            ArrayNode node = nodes.arrayNode(array.length());
-            for (int i = 0; i < array.length(); i++) {
-                node.add(toJson(array.opt(i)));
-            }
-            return node;
-        }
-        if (value instanceof String text) {
-            return nodes.textNode(text);
-        }
-        if (value instanceof Boolean b) {
-            return nodes.booleanNode(b);
-        }
-        if (value instanceof Integer i) {
-            return nodes.numberNode(i);
-        }
-        if (value instanceof Long l) {
-            return nodes.numberNode(l);
-        }
-        if (value instanceof java.math.BigInteger big) {
-            return nodes.numberNode(big);
-        }
-        if (value instanceof java.math.BigDecimal decimal) {
-            return nodes.numberNode(decimal);
-        }
-        if (value instanceof Number n) {
-            return nodes.numberNode(n.doubleValue());
-        }
-        return nodes.textNode(String.valueOf(value));
-    }
-
-    private final class Client implements ClientSocket {
-        private final SocketIoSocket socket;
+    /** The Socket.IO socket of a connection, as the gateway sees it. */
+    private static final class Client implements ClientSocket {
+        private final Connection connection;
+        private final String id;
         private final String address;
-        private final SerialExecutor sends = new SerialExecutor(senders);
-        /** The websocket its messages last came over, or {@code null} (polling). */
-        private volatile EngineIoWebSocketEndpoint websocket;
+        private final AtomicBoolean open = new AtomicBoolean(true);
 
-        Client(SocketIoSocket socket) {
-            this.socket = socket;
-            this.address = addressOf(socket.getInitialHeaders());
+        Client(Connection connection, String id) {
+            this.connection = connection;
+            this.id = id;
+            this.address = addressOf(connection.engine.getInitialHeaders());
         }
 
         @Override
         public String id() {
-            return socket.getId();
+            return id;
         }
 
         @Override
@@ -326,7 +426,7 @@ public final class SocketIoTransport implements AutoCloseable {
 
         @Override
         public String header(String name) {
-            for (Map.Entry<String, List<String>> h : socket.getInitialHeaders().entrySet()) {
+            for (Map.Entry<String, List<String>> h : connection.engine.getInitialHeaders().entrySet()) {
                 if (h.getKey().equalsIgnoreCase(name) && !h.getValue().isEmpty()) {
                     return h.getValue().get(0);
                 }
@@ -334,28 +434,13 @@ public final class SocketIoTransport implements AutoCloseable {
             return null;
         }
 
-        /**
-         * Whether a send to this client can be made on any thread: over a websocket it is queued by
-         * Jetty and never blocks the caller (the answer path's own thread then writes it, with no
-         * hand-off to the send pool); a long-poll response may block on a client that does not read.
-         */
-        boolean sendsNeverBlock() {
-            EngineIoWebSocketEndpoint w = websocket;
-            return w != null && w.isOpen();
-        }
-
         @Override
         public void emit(String event, JsonNode payload) {
-            Runnable send = () -> {
-                if (socket.isConnected()) {
-                    socket.send(event, raw(payload));
+            connection.sendInOrder(() -> {
+                if (open.get()) {
+                    connection.send(SocketIoPacket.event(event, payload));
                 }
-            };
-            if (sendsNeverBlock()) {
-                sends.runHereUnlessBusy(send);
-            } else {
-                sends.execute(send);
-            }
+            });
         }
 
         @Override
@@ -363,12 +448,16 @@ public final class SocketIoTransport implements AutoCloseable {
             // Socket.IO's disconnect packet first, so the client reports "io server disconnect";
             // closing the connection in the same breath can beat the packet ("transport close").
             // A client that does not hang up by itself is cut off a second later.
-            sends.execute(() -> socket.disconnect(false));
-            java.util.concurrent.CompletableFuture.delayedExecutor(1, java.util.concurrent.TimeUnit.SECONDS, sends)
-                    .execute(() -> socket.getClient().disconnect());
+            connection.sends.execute(() -> {
+                if (open.get()) {
+                    connection.send(SocketIoPacket.disconnect());
+                    connection.detach(this, "server namespace disconnect");
+                }
+            });
+            CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, connection.sends).execute(connection.engine::close);
         }
 
-        private String addressOf(Map<String, List<String>> headers) {
+        private static String addressOf(Map<String, List<String>> headers) {
             List<String> remote = headers.get(EngineIoServlet.REMOTE_HEADER);
             String value = remote == null || remote.isEmpty() ? "" : remote.get(0);
             if (value.startsWith("[") && value.endsWith("]")) {

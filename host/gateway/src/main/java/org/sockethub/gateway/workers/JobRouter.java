@@ -9,6 +9,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.Consumer;
 import org.redisson.api.RStream;
@@ -57,7 +58,7 @@ public final class JobRouter implements AutoCloseable {
     private final Map<String, RStream<String, String>> streams = new ConcurrentHashMap<>();
     private final RedisPipeline pipeline;
     /** Jobs submitted and not yet answered, by lane (the refusal's count; {@link #pending} holds the jobs). */
-    private final Map<Lane, java.util.concurrent.atomic.AtomicInteger> unanswered = new ConcurrentHashMap<>();
+    private final Map<Lane, AtomicInteger> unanswered = new ConcurrentHashMap<>();
     private final int maxWaiting;
     private final AtomicLong counter = new AtomicLong();
     private final Thread reader;
@@ -123,7 +124,7 @@ public final class JobRouter implements AutoCloseable {
      */
     public Submission enqueue(Lane lane, JobRequest request) {
         CompletableFuture<JobEvent> answer = new CompletableFuture<>();
-        java.util.concurrent.atomic.AtomicInteger waiting = unanswered.computeIfAbsent(lane, l -> new java.util.concurrent.atomic.AtomicInteger());
+        AtomicInteger waiting = unanswered.computeIfAbsent(lane, l -> new AtomicInteger());
         if (waiting.incrementAndGet() > maxWaiting) {
             // more than the lane can serve: refused now, not queued to wait out its timeout
             waiting.decrementAndGet();
@@ -363,7 +364,7 @@ public final class JobRouter implements AutoCloseable {
         if (p == null) {
             return false;
         }
-        java.util.concurrent.atomic.AtomicInteger waiting = unanswered.get(p.lane());
+        AtomicInteger waiting = unanswered.get(p.lane());
         if (waiting != null) {
             waiting.decrementAndGet();
         }
