@@ -69,4 +69,40 @@ class SocketTimersTest {
         connection.close();
         assertFalse(other.isCancelled());
     }
+
+    @Test
+    void aConnectionsTimerSetAgainMovesItsDeadlineWithoutANewQueueEntry() throws Exception {
+        SocketTimers.Group connection = new SocketTimers.Group(null);
+        CountDownLatch fired = new CountDownLatch(1);
+        java.util.concurrent.atomic.AtomicLong firedAt = new java.util.concurrent.atomic.AtomicLong();
+        Runnable pingTimeout = () -> {
+            firedAt.set(System.nanoTime());
+            fired.countDown();
+        };
+        long start = System.nanoTime();
+        AtomicReference<ScheduledFuture<?>> timer = new AtomicReference<>();
+        connection.run(() -> timer.set(timers.schedule(pingTimeout, 200, TimeUnit.MILLISECONDS)));
+        for (int i = 0; i < 1000; i++) { // engine.io: cancel and set again on every packet
+            connection.run(() -> {
+                timer.get().cancel(false);
+                assertSame(timer.get(), timers.schedule(pingTimeout, 200, TimeUnit.MILLISECONDS));
+            });
+        }
+        assertEquals(1, timers.getQueue().size(), "one queue entry however often it is set again");
+        Thread.sleep(100);
+        connection.run(() -> {
+            timer.get().cancel(false);
+            timers.schedule(pingTimeout, 300, TimeUnit.MILLISECONDS);
+        });
+        assertTrue(fired.await(5, TimeUnit.SECONDS));
+        assertTrue(firedAt.get() - start >= TimeUnit.MILLISECONDS.toNanos(390), "it ran at its last deadline, not its first");
+        assertTrue(timer.get().isDone());
+        CountDownLatch cancelled = new CountDownLatch(1);
+        connection.run(() -> {
+            timers.schedule(cancelled::countDown, 50, TimeUnit.MILLISECONDS).cancel(false);
+        });
+        assertFalse(cancelled.await(300, TimeUnit.MILLISECONDS), "a cancelled timer does not run");
+        connection.close();
+        assertEquals(0, timers.getQueue().size());
+    }
 }
