@@ -146,6 +146,56 @@ describe("the wire", () => {
     assert.equal((await fetch(`${server.host.url}/`)).status, 404);
   });
 
+  it("answers long-polling as engine.io does: sessions, overlaps, bad packets, wrong transports, never a 5xx", async () => {
+    const base = `${server.host.url}/sockethub/?EIO=4&transport=polling`;
+    const open = async () => {
+      const r = await fetch(base);
+      assert.equal(r.status, 200);
+      const sid = JSON.parse((await r.text()).slice(1)).sid;
+      assert.match(sid, /^[A-Za-z0-9_-]{20}$/);
+      return `${base}&sid=${sid}`;
+    };
+    const post = (url, body) => fetch(url, { method: "POST", body, headers: { "content-type": "text/plain;charset=UTF-8" } });
+    const error = async (r, code, message) => {
+      assert.equal(r.status, 400);
+      assert.deepEqual(await r.json(), { code, message });
+    };
+    // a session: connect, an event and its ack, several packets in one payload
+    const url = await open();
+    let r = await post(url, "40");
+    assert.equal(r.status, 200);
+    assert.equal(await r.text(), "ok");
+    assert.match(await (await fetch(url)).text(), /^40\{"sid":"[A-Za-z0-9_-]{20}"\}$/);
+    assert.equal((await post(url, `421["message",${JSON.stringify(echo("a"))}]\x1e422["message",${JSON.stringify(echo("b"))}]`)).status, 200);
+    const got = [];
+    while (got.length < 2) got.push(...(await (await fetch(url)).text()).split("\x1e"));
+    assert.deepEqual(got.map((p) => JSON.parse(p.slice(3))[0].object.content).sort(), ["a", "b"]);
+    // two polls at once: engine.io's "overlap from client" is a 400, and the session closes
+    const waiting = fetch(url);
+    await new Promise((ok) => setTimeout(ok, 100));
+    await error(await fetch(url), 3, "Bad request");
+    assert.equal(await (await waiting).text(), "1");
+    await error(await fetch(url), 1, "Session ID unknown");
+    // a packet engine.io-parser cannot read closes the session
+    const garbled = await open();
+    assert.equal((await post(garbled, "9garbage")).status, 200);
+    await error(await fetch(garbled), 1, "Session ID unknown");
+    // other requests engine.io refuses
+    await error(await post(base, "40"), 2, "Bad handshake method");
+    await error(await fetch(`${base}&sid=AAAAAAAAAAAAAAAAAAAA`), 1, "Session ID unknown");
+    await error(await fetch(`${server.host.url}/sockethub/?EIO=4&transport=carrier-pigeon`), 0, "Transport unknown");
+    await error(await fetch(`${server.host.url}/sockethub/?EIO=4&transport=websocket`), 3, "Bad request");
+    assert.equal((await post(await open(), "4" + "x".repeat(300_000))).status, 413);
+    const ws = new WebSocket(`ws://127.0.0.1:${server.host.port}/sockethub/?EIO=4&transport=websocket`);
+    const wsSid = JSON.parse((await new Promise((ok, fail) => { ws.once("message", (m) => ok(m.toString())); ws.once("error", fail); })).slice(1)).sid;
+    await error(await post(`${base}&sid=${wsSid}`, "40"), 3, "Bad request");
+    ws.close();
+    const preflight = await fetch(url, { method: "OPTIONS", headers: { Origin: "https://app.example", "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "content-type" } });
+    assert.equal(preflight.status, 204);
+    assert.equal(preflight.headers.get("access-control-allow-origin"), "https://app.example");
+    assert.match(preflight.headers.get("access-control-allow-methods"), /POST/);
+  });
+
   it("closes a websocket that sends more than maxPayload, without an ack", async () => {
     const socket = await connect(server.host.url, ["websocket"]);
     const closed = next(socket, "disconnect");

@@ -1,27 +1,19 @@
 package org.sockethub.gateway.transport;
 
-import java.util.AbstractMap;
 import java.util.ArrayList;
-import java.util.Collections;
-import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Locale;
-import java.util.Map;
-import java.util.Set;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 
 /**
- * The headers of a WebSocket handshake as engine.io-server keeps them for the life of the socket
- * (Socket.IO's handshake headers), plus our {@link EngineIoServlet#REMOTE_HEADER}. One array of
- * names and values instead of a hash map of lists per socket, and not Jetty's own header object,
- * which keeps the whole HTTP exchange of the upgrade reachable. Names are matched without regard
- * to case; the map is read-only.
+ * The headers of a connection's handshake request (Socket.IO's handshake headers), kept for the
+ * life of the connection: one array of names and values, not Jetty's own header object, which
+ * keeps the whole HTTP exchange of the handshake reachable. Names are matched without regard to
+ * case.
  */
-final class HandshakeHeaders extends AbstractMap<String, List<String>> {
+final class HandshakeHeaders {
 
-    /** name, value, name, value, … in request order, the remote address last. */
+    /** name, value, name, value, … in request order. */
     private final String[] fields;
 
     private HandshakeHeaders(String[] fields) {
@@ -29,57 +21,43 @@ final class HandshakeHeaders extends AbstractMap<String, List<String>> {
     }
 
     /**
-     * @param request the upgrade request's headers
-     * @param remote  the client's IP address as the server saw it
+     * @param request the handshake request's headers
      * @return the handshake headers
      */
-    static HandshakeHeaders of(HttpFields request, String remote) {
-        List<String> out = new ArrayList<>(2 * request.size() + 2);
+    static HandshakeHeaders of(HttpFields request) {
+        String[] fields = new String[2 * request.size()];
+        int i = 0;
         for (HttpField field : request) {
-            if (!EngineIoServlet.REMOTE_HEADER.equalsIgnoreCase(field.getName())) {
-                out.add(field.getName());
-                out.add(field.getValue());
-            }
+            fields[i++] = field.getName();
+            fields[i++] = field.getValue();
         }
-        out.add(EngineIoServlet.REMOTE_HEADER);
-        out.add(remote);
-        return new HandshakeHeaders(out.toArray(new String[0]));
+        return new HandshakeHeaders(fields);
     }
 
-    /** @return every value of the header {@code name} (any case), or {@code null} if it is absent */
-    @Override
-    public List<String> get(Object name) {
-        if (!(name instanceof String wanted)) {
-            return null;
-        }
-        List<String> values = null;
+    /**
+     * @param name a header name, in any case
+     * @return its first value, or {@code null} if it is absent
+     */
+    String first(String name) {
         for (int i = 0; i < fields.length; i += 2) {
-            if (fields[i].equalsIgnoreCase(wanted)) {
-                if (values == null) {
-                    values = new ArrayList<>(1);
-                }
+            if (fields[i].equalsIgnoreCase(name)) {
+                return fields[i + 1];
+            }
+        }
+        return null;
+    }
+
+    /**
+     * @param name a header name, in any case
+     * @return every value it has, in request order (empty if it is absent)
+     */
+    List<String> all(String name) {
+        List<String> values = new ArrayList<>(1);
+        for (int i = 0; i < fields.length; i += 2) {
+            if (fields[i].equalsIgnoreCase(name)) {
                 values.add(fields[i + 1]);
             }
         }
-        return values == null ? null : List.copyOf(values);
-    }
-
-    @Override
-    public boolean containsKey(Object name) {
-        return get(name) != null;
-    }
-
-    @Override
-    public Set<Map.Entry<String, List<String>>> entrySet() {
-        // one entry per header, named as it was first sent, in request order
-        Map<String, String> names = new HashMap<>();
-        Map<String, List<String>> grouped = new LinkedHashMap<>();
-        for (int i = 0; i < fields.length; i += 2) {
-            String sent = fields[i];
-            String name = names.computeIfAbsent(sent.toLowerCase(Locale.ROOT), lower -> sent);
-            grouped.computeIfAbsent(name, n -> new ArrayList<>(1)).add(fields[i + 1]);
-        }
-        grouped.replaceAll((n, values) -> List.copyOf(values));
-        return Collections.unmodifiableMap(grouped).entrySet();
+        return values;
     }
 }

@@ -1,13 +1,6 @@
 package org.sockethub.gateway.transport;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import io.socket.engineio.server.EngineIoServer;
-import io.socket.engineio.server.EngineIoServerOptions;
-import io.socket.engineio.server.EngineIoSocket;
-import io.socket.engineio.server.ReadyState;
-import io.socket.engineio.server.parser.Packet;
-import io.socket.engineio.server.utils.ParseQS;
-import io.socket.engineio.server.utils.ServerYeast;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
 import java.util.List;
@@ -15,7 +8,6 @@ import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.ThreadFactory;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicBoolean;
@@ -23,14 +15,9 @@ import java.util.function.Consumer;
 import org.eclipse.jetty.ee10.servlet.ServletContextHandler;
 import org.eclipse.jetty.ee10.servlet.ServletHolder;
 import org.eclipse.jetty.server.Handler;
-import org.eclipse.jetty.server.Request;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
-import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.QueuedThreadPool;
-import org.eclipse.jetty.websocket.core.FrameHandler;
-import org.eclipse.jetty.websocket.core.server.ServerUpgradeRequest;
-import org.eclipse.jetty.websocket.core.server.ServerUpgradeResponse;
 import org.eclipse.jetty.websocket.core.server.WebSocketServerComponents;
 import org.eclipse.jetty.websocket.core.server.WebSocketUpgradeHandler;
 import org.slf4j.Logger;
@@ -41,12 +28,13 @@ import org.slf4j.LoggerFactory;
  * at one path. It knows nothing of activities: events arrive as JSON through {@link ClientEvents},
  * and whatever the gateway sends goes out as the exact JSON text it produced.
  *
- * <p>Engine.IO (handshake, polling, upgrade, heartbeats) is engine.io-server's. The Socket.IO
+ * <p>Engine.IO (handshake, polling, upgrade, heartbeats) is {@link EngineIo}. The Socket.IO
  * layer on top is this class and {@link SocketIoPacket}: one namespace, acks, no rooms, which
- * is all the protocol asks of a Sockethub server (spec 1.1). socket.io-server did the same
- * through org.json, formatted every packet twice for a log line nobody read, and kept a dozen
- * emitter maps and queues per socket; here a packet's JSON is read into Jackson's tree once and
- * written from it once, and a socket is two small objects.
+ * is all the protocol asks of a Sockethub server (spec 1.1). A packet's JSON is read into
+ * Jackson's tree once and written from it once. engine.io-server and socket.io-server, used
+ * until 2026-12, went through org.json, formatted every packet for a log line nobody read, and
+ * kept a dozen emitter maps, queues and timers per socket; here a connection is an Engine.IO
+ * session, a Socket.IO connection and its client, and a websocket.
  */
 public final class SocketIoTransport implements AutoCloseable {
 
@@ -66,12 +54,10 @@ public final class SocketIoTransport implements AutoCloseable {
 
     private final Settings settings;
     private final ClientEvents events;
-    private final EngineIoServer engineIo;
+    private final EngineIo engineIo;
     private final Server jetty;
-    /** Runs every client's sends; see {@link SerialExecutor}. */
+    /** Runs a client's sends when they cannot run on the calling thread; see {@link SerialExecutor}. */
     private final ExecutorService senders;
-    /** Engine.IO's and Socket.IO's timers, on one thread rather than engine.io-server's 20; see {@link SocketTimers}. */
-    private final SocketTimers timers = new SocketTimers(daemon("sockethub-engineio-timer"));
 
     /**
      * @param settings where to listen
@@ -81,22 +67,8 @@ public final class SocketIoTransport implements AutoCloseable {
     public SocketIoTransport(Settings settings, ClientEvents events, Map<String, jakarta.servlet.http.HttpServlet> servlets) {
         this.settings = settings;
         this.events = events;
-        EngineIoServerOptions options = EngineIoServerOptions.newFromDefault();
-        options.setPingInterval(25_000);
-        options.setPingTimeout(20_000);
-        options.setAllowedCorsOrigins(CorsOrigins.parse(settings.corsOrigin(), LOG::warn));
-        options.setScheduledExecutorService(timers);
-        this.engineIo = new EngineIoServer(options);
-        // a connection's timers are cancelled when its Engine.IO socket closes (the handshake runs in its group)
-        engineIo.on("connection", args -> {
-            EngineIoSocket socket = (EngineIoSocket) args[0];
-            SocketTimers.Group group = SocketTimers.current();
-            if (group != null) {
-                group.opened(socket);
-            }
-            new Connection(socket);
-        });
-
+        this.engineIo = new EngineIo(25_000, 20_000, settings.maxPayload(),
+                CorsOrigins.parse(settings.corsOrigin(), LOG::warn), Connection::new);
         this.senders = Executors.newFixedThreadPool(
                 Math.max(2, Runtime.getRuntime().availableProcessors()), daemon("sockethub-send"));
         QueuedThreadPool threads = new QueuedThreadPool(200, 8, 60_000);
@@ -113,48 +85,17 @@ public final class SocketIoTransport implements AutoCloseable {
         jetty.addConnector(connector);
 
         ServletContextHandler context = new ServletContextHandler("/");
-        context.addServlet(new ServletHolder(new EngineIoServlet(engineIo, settings.maxPayload())), settings.path() + "/*");
         servlets.forEach((pathSpec, servlet) -> context.addServlet(new ServletHolder(servlet), pathSpec));
         WebSocketUpgradeHandler upgrades = new WebSocketUpgradeHandler(
                 WebSocketServerComponents.ensureWebSocketComponents(jetty, context));
         upgrades.getConfiguration().setMaxTextMessageSize(settings.maxPayload());
         upgrades.getConfiguration().setMaxBinaryMessageSize(settings.maxPayload());
         upgrades.getConfiguration().setIdleTimeout(java.time.Duration.ofMinutes(2));
-        upgrades.addMapping(settings.path() + "/*", this::negotiate);
+        upgrades.addMapping(settings.path() + "/*", engineIo::negotiate);
         upgrades.setHandler((Handler) null); // not its own 404 handler: the servlets come next
         context.insertHandler(upgrades);
-        jetty.setHandler(context);
-    }
-
-    /**
-     * Accepts a WebSocket upgrade of Engine.IO protocol 4 (the reference runs with allowEIO3 off),
-     * without extensions: like the reference (engine.io's {@code perMessageDeflate} is off by
-     * default), no permessage-deflate, whose compressor keeps a zlib window and hash table (about
-     * 90 KB of native memory) for as long as a socket is open and costs both ends CPU on every
-     * frame.
-     */
-    private FrameHandler negotiate(ServerUpgradeRequest request, ServerUpgradeResponse response, Callback callback) {
-        String query = request.getHttpURI().getQuery();
-        if (query == null || !("&" + query + "&").contains("&EIO=4&")) {
-            response.setStatus(400);
-            callback.succeeded();
-            return null;
-        }
-        response.setExtensions(List.of());
-        String remote = request.getConnectionMetaData().getRemoteSocketAddress() instanceof InetSocketAddress a
-                && a.getAddress() != null ? a.getAddress().getHostAddress() : Request.getRemoteAddr(request);
-        return new EngineIoWebSocketEndpoint(engineIo, settings.maxPayload(), queryOf(query),
-                HandshakeHeaders.of(request.getHeaders(), remote));
-    }
-
-    /**
-     * The query parameters engine.io-server keeps for the life of a socket: a compact map whose
-     * names and values ({@code EIO=4}, {@code transport=websocket}) every socket shares.
-     */
-    private static Map<String, String> queryOf(String query) {
-        Map<String, String> shared = new java.util.LinkedHashMap<>();
-        ParseQS.decode(query).forEach((name, value) -> shared.put(name.intern(), value.intern()));
-        return Map.copyOf(shared);
+        // Engine.IO's polling in front of the servlet context: Jetty's core API, no servlet request per poll
+        jetty.setHandler(engineIo.polling(settings.path(), context));
     }
 
     /**
@@ -171,9 +112,8 @@ public final class SocketIoTransport implements AutoCloseable {
 
     @Override
     public void close() throws Exception {
+        engineIo.close();
         jetty.stop();
-        engineIo.shutdown();
-        timers.shutdownNow();
         senders.shutdownNow();
     }
 
@@ -187,36 +127,27 @@ public final class SocketIoTransport implements AutoCloseable {
 
     /**
      * One Engine.IO connection and the Socket.IO socket of the default namespace on it (the only
-     * one: spec 1.1). Its packets arrive one at a time (a websocket's frames in order; a polling
-     * connection's POSTs under engine.io's lock), so its receiving state needs no lock of its own.
+     * one: spec 1.1). Its packets arrive one at a time ({@link EngineIoSession.Listener}), so its
+     * receiving state needs no lock of its own.
      */
-    private final class Connection {
-        private final EngineIoSocket engine;
+    private final class Connection implements EngineIoSession.Listener {
+        private final EngineIoSession engine;
         private final SerialExecutor sends = new SerialExecutor(senders);
-        /** Socket.IO's {@code connectTimeout}: a connection that joins no namespace is closed. */
-        private final ScheduledFuture<?> connectTimeout;
         /** The Socket.IO socket while connected, else {@code null}. */
         private volatile Client client;
-        /** The websocket its messages last came over, or {@code null} (polling). */
-        private volatile EngineIoWebSocketEndpoint websocket;
         /** A binary packet waiting for its attachments, and those received so far. */
         private SocketIoPacket partial;
         private List<byte[]> attachments;
         private long attachmentBytes;
 
-        Connection(EngineIoSocket engine) {
+        Connection(EngineIoSession engine) {
             this.engine = engine;
-            engine.on("message", args -> received(args.length > 0 ? args[0] : null));
-            engine.on("close", args -> closed(args.length > 0 && args[0] != null ? args[0].toString() : "transport close"));
-            // scheduled in the connection's timer group (the handshake runs in it): cancelled at its close
-            this.connectTimeout = timers.schedule(() -> {
-                if (client == null) {
-                    engine.close();
-                }
-            }, CONNECT_TIMEOUT_MS, TimeUnit.MILLISECONDS);
+            // Socket.IO's connectTimeout: a connection that joins no namespace is closed
+            engine.closeAt(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MS));
         }
 
-        private void received(Object message) {
+        @Override
+        public void message(Object message) {
             try {
                 if (message instanceof String text) {
                     if (partial != null) {
@@ -255,7 +186,7 @@ public final class SocketIoTransport implements AutoCloseable {
                 // as the reference: a packet socket.io-parser refuses closes the connection
                 partial = null;
                 attachments = null;
-                LOG.debug("closing {}: {}", engine.getId(), e.getMessage());
+                LOG.debug("closing {}: {}", engine.id(), e.getMessage());
                 engine.close();
             }
         }
@@ -269,8 +200,8 @@ public final class SocketIoTransport implements AutoCloseable {
                     } else if (client != null) {
                         send(SocketIoPacket.connected(client.id)); // connected already: the same socket
                     } else {
-                        connectTimeout.cancel(false);
-                        Client c = new Client(this, ServerYeast.yeast());
+                        engine.keep();
+                        Client c = new Client(this, engineIo.newId());
                         client = c;
                         send(SocketIoPacket.connected(c.id));
                         events.connected(c);
@@ -295,10 +226,6 @@ public final class SocketIoTransport implements AutoCloseable {
         }
 
         private void event(Client c, SocketIoPacket packet) {
-            EngineIoWebSocketEndpoint receivedOn = EngineIoWebSocketEndpoint.receiving();
-            if (receivedOn != null) {
-                websocket = receivedOn; // its messages come over a websocket (now, or since an upgrade)
-            }
             JsonNode data = packet.data();
             List<JsonNode> args = new ArrayList<>(data.size() - 1);
             for (int i = 1; i < data.size(); i++) {
@@ -310,10 +237,6 @@ public final class SocketIoTransport implements AutoCloseable {
                 events.event(c, name, args, ack);
             } catch (RuntimeException e) {
                 LOG.warn("event {} from {} failed: {}", name, c.id, e.toString());
-            } finally {
-                if (ack != null) {
-                    ack.dispatched();
-                }
             }
         }
 
@@ -327,7 +250,8 @@ public final class SocketIoTransport implements AutoCloseable {
             }
         }
 
-        private void closed(String reason) {
+        @Override
+        public void closed(String reason) {
             partial = null;
             attachments = null;
             Client c = client;
@@ -338,45 +262,27 @@ public final class SocketIoTransport implements AutoCloseable {
 
         /** Sends a Socket.IO packet now, if the connection is open. */
         private void send(String packet) {
-            if (engine.getReadyState() == ReadyState.OPEN) {
-                engine.send(new Packet<>(Packet.MESSAGE, packet));
-            }
+            engine.send(packet);
         }
 
         /**
-         * Whether a send to this client can be made on any thread: over a websocket it is queued by
-         * Jetty and never blocks the caller (the answer path's own thread then writes it, with no
-         * hand-off to the send pool); a long-poll response may block on a client that does not read.
+         * Sends in order with the connection's other sends, on the calling thread unless another
+         * thread is sending to this client (a send never blocks: over a websocket Jetty queues it,
+         * a poll's answer is written asynchronously).
          */
-        boolean sendsNeverBlock() {
-            EngineIoWebSocketEndpoint w = websocket;
-            return w != null && w.isOpen();
-        }
-
-        /** Sends in order with the connection's other sends: here when that cannot block, else on the pool. */
         void sendInOrder(Runnable send) {
-            if (sendsNeverBlock()) {
-                sends.runHereUnlessBusy(send);
-            } else {
-                sends.execute(send);
-            }
+            sends.runHereUnlessBusy(send);
         }
     }
 
     /**
      * An event's ack function: sends once (later calls are ignored), in order with the client's
-     * other sends. An ack given while the event is still being handled, on the thread that
-     * received it (a schemas answer, a refusal), or given to a websocket client from any thread
-     * (the job router's answers), is sent on the calling thread when nothing else is being sent to
-     * the client; an ack given later to a polling client goes through the client's
-     * {@link SerialExecutor}, as every other send to it does.
+     * other sends, on the calling thread when nothing else is being sent to the client.
      */
     private static final class Ack implements Consumer<JsonNode> {
         private final Connection connection;
         private final long id;
         private final AtomicBoolean sent = new AtomicBoolean();
-        /** The thread handling the event, while it does. */
-        private volatile Thread handling = Thread.currentThread();
 
         Ack(Connection connection, long id) {
             this.connection = connection;
@@ -388,16 +294,7 @@ public final class SocketIoTransport implements AutoCloseable {
             if (!sent.compareAndSet(false, true)) {
                 return;
             }
-            Runnable send = () -> connection.send(SocketIoPacket.ack(id, payload));
-            if (Thread.currentThread() == handling) {
-                connection.sends.runHereUnlessBusy(send);
-            } else {
-                connection.sendInOrder(send);
-            }
-        }
-
-        void dispatched() {
-            handling = null;
+            connection.sendInOrder(() -> connection.send(SocketIoPacket.ack(id, payload)));
         }
     }
 
@@ -411,7 +308,7 @@ public final class SocketIoTransport implements AutoCloseable {
         Client(Connection connection, String id) {
             this.connection = connection;
             this.id = id;
-            this.address = addressOf(connection.engine.getInitialHeaders());
+            this.address = addressOf(connection.engine.remoteAddress());
         }
 
         @Override
@@ -426,12 +323,7 @@ public final class SocketIoTransport implements AutoCloseable {
 
         @Override
         public String header(String name) {
-            for (Map.Entry<String, List<String>> h : connection.engine.getInitialHeaders().entrySet()) {
-                if (h.getKey().equalsIgnoreCase(name) && !h.getValue().isEmpty()) {
-                    return h.getValue().get(0);
-                }
-            }
-            return null;
+            return connection.engine.headers().first(name);
         }
 
         @Override
@@ -457,9 +349,8 @@ public final class SocketIoTransport implements AutoCloseable {
             CompletableFuture.delayedExecutor(1, TimeUnit.SECONDS, connection.sends).execute(connection.engine::close);
         }
 
-        private static String addressOf(Map<String, List<String>> headers) {
-            List<String> remote = headers.get(EngineIoServlet.REMOTE_HEADER);
-            String value = remote == null || remote.isEmpty() ? "" : remote.get(0);
+        private static String addressOf(String remote) {
+            String value = remote == null ? "" : remote;
             if (value.startsWith("[") && value.endsWith("]")) {
                 value = value.substring(1, value.length() - 1);
             }

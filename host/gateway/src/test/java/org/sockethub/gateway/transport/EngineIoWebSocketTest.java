@@ -6,15 +6,12 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import io.socket.engineio.server.EngineIoServer;
-import io.socket.engineio.server.EngineIoServerOptions;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.concurrent.atomic.AtomicReference;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.websocket.core.CloseStatus;
@@ -29,7 +26,7 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
-class EngineIoWebSocketEndpointTest {
+class EngineIoWebSocketTest {
 
     /** A WebSocket session that records what is sent and how often the endpoint asks for more. */
     private static final class RecordingSession extends CoreSession.Empty {
@@ -58,29 +55,33 @@ class EngineIoWebSocketEndpointTest {
         }
     }
 
-    private final SocketTimers timers = new SocketTimers(r -> new Thread(r, "test-timer"));
-    private EngineIoServer server;
-    private final RecordingSession session = new RecordingSession();
     private final List<Object> messages = new ArrayList<>();
-    private EngineIoWebSocketEndpoint endpoint;
+    private final List<String> closes = new ArrayList<>();
+    private final EngineIo server = new EngineIo(25_000, 20_000, 100, null, session -> new EngineIoSession.Listener() {
+        @Override
+        public void message(Object data) {
+            messages.add(data);
+        }
+
+        @Override
+        public void closed(String reason) {
+            closes.add(reason);
+        }
+    });
+    private final RecordingSession session = new RecordingSession();
+    private EngineIoWebSocket endpoint;
 
     @BeforeEach
     void open() {
-        EngineIoServerOptions options = EngineIoServerOptions.newFromDefault();
-        options.setScheduledExecutorService(timers);
-        server = new EngineIoServer(options);
         session.setMaxTextMessageSize(100);
         session.setMaxBinaryMessageSize(100);
-        endpoint = new EngineIoWebSocketEndpoint(server, 100, Map.of("EIO", "4", "transport", "websocket"),
-                HandshakeHeaders.of(HttpFields.EMPTY, "127.0.0.1"));
+        endpoint = new EngineIoWebSocket(server, null, HandshakeHeaders.of(HttpFields.EMPTY), "127.0.0.1");
         endpoint.onOpen(session, Callback.NOOP);
-        endpoint.on("message", args -> messages.add(args[0]));
     }
 
     @AfterEach
     void stop() {
-        server.shutdown();
-        timers.shutdownNow();
+        server.close();
     }
 
     private static Frame text(byte opCode, String text, boolean fin) {
@@ -104,9 +105,9 @@ class EngineIoWebSocketEndpointTest {
         assertNull(deliver(text(OpCode.TEXT, "4hel", false)));
         assertNull(deliver(text(OpCode.CONTINUATION, "lo ", false)));
         assertNull(deliver(text(OpCode.CONTINUATION, "wörld", true)));
-        assertEquals(List.of("4hello wörld"), messages);
+        assertEquals(List.of("hello wörld"), messages);
         assertNull(deliver(text(OpCode.TEXT, "4again", true)));
-        assertEquals(List.of("4hello wörld", "4again"), messages);
+        assertEquals(List.of("hello wörld", "again"), messages);
     }
 
     @Test
@@ -137,11 +138,25 @@ class EngineIoWebSocketEndpointTest {
     }
 
     @Test
-    void tellsEngineIoOfTheCloseOnce() {
-        List<Object> closes = new ArrayList<>();
-        endpoint.on("close", args -> closes.add("close"));
+    void tellsTheSessionOfTheCloseOnce() {
         assertNull(deliver(new CloseStatus(CloseStatus.NORMAL, "bye").toFrame()));
         endpoint.onClosed(new CloseStatus(CloseStatus.NORMAL, "bye"), Callback.NOOP);
-        assertEquals(List.of("close"), closes);
+        assertEquals(List.of("transport close"), closes);
+        assertEquals(0, server.size());
+    }
+
+    @Test
+    void answersPongsAndClosesOnPacketsEngineIoRefuses() {
+        assertNull(deliver(text(OpCode.TEXT, "3", true)));
+        assertNull(deliver(text(OpCode.TEXT, "6", true)));
+        assertEquals(List.of(), closes);
+        assertNull(deliver(text(OpCode.TEXT, "9x", true)));
+        assertEquals(List.of("parse error"), closes);
+    }
+
+    @Test
+    void aPingFromTheClientIsAnError() {
+        assertNull(deliver(text(OpCode.TEXT, "2", true)));
+        assertEquals(List.of("transport error"), closes);
     }
 }

@@ -1,11 +1,7 @@
 package org.sockethub.gateway.transport;
 
-import io.socket.engineio.server.EngineIoServer;
-import io.socket.engineio.server.EngineIoWebSocket;
 import java.io.ByteArrayOutputStream;
 import java.nio.ByteBuffer;
-import java.util.List;
-import java.util.Map;
 import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.Utf8StringBuilder;
@@ -18,54 +14,56 @@ import org.eclipse.jetty.websocket.core.exception.BadPayloadException;
 import org.eclipse.jetty.websocket.core.exception.MessageTooLargeException;
 
 /**
- * Connects one WebSocket to engine.io-server (whose own Jetty adapter only fits Jetty 9–11),
- * on Jetty 12's core WebSocket API: frames in, whole text or binary messages to engine.io, its
- * packets out as text or binary frames.
+ * Engine.IO's websocket transport on Jetty 12's core WebSocket API: frames in, whole text or
+ * binary messages to its {@link EngineIoSession}, packets out as text frames. A websocket either
+ * is a session's transport from the start, or probes a polling session and becomes its transport
+ * by the upgrade.
  *
  * <p>Not Jetty's annotated-endpoint API: that one keeps a view of the upgrade request and response
  * for the life of the socket, and through it the whole HTTP exchange of the upgrade (request,
  * response, HTTP connection and parser), several kilobytes per open socket; it also binds method
  * handles and creates message sinks by reflection for every connection. Here a socket keeps its
- * query, its handshake headers ({@link HandshakeHeaders}) and its session; a message being
- * received is buffered only until its last frame.
+ * session and Jetty's; a message being received is buffered only until its last frame.
  */
-final class EngineIoWebSocketEndpoint extends EngineIoWebSocket implements FrameHandler {
+final class EngineIoWebSocket implements FrameHandler {
 
-    private final EngineIoServer server;
-    private final long maxPayload;
-    private final Map<String, String> query;
-    private final Map<String, List<String>> headers;
-    /** Engine.IO's and Socket.IO's timers of this connection: cancelled when it closes. */
-    private final SocketTimers.Group timers = new SocketTimers.Group(null);
+    private final EngineIo server;
+    /** The handshake's headers and address, until the session is made (a websocket-only session). */
+    private HandshakeHeaders headers;
+    private String remote;
+    private volatile EngineIoSession engine;
     private volatile CoreSession session;
-    private volatile boolean opened;
     private volatile boolean closeNotified;
     /** The text message being received, or {@code null}. */
     private Utf8StringBuilder text;
     /** The binary message being received, or {@code null}. */
     private ByteArrayOutputStream binary;
     private long messageSize;
-    /** The endpoint whose message this thread is handing to engine.io, if any. */
-    private static final ThreadLocal<EngineIoWebSocketEndpoint> RECEIVING = new ThreadLocal<>();
 
     /**
-     * @param server     engine.io-server
-     * @param maxPayload the largest message accepted, in bytes
-     * @param query      the upgrade request's query parameters
-     * @param headers    the upgrade request's headers
+     * @param server    the server
+     * @param upgrading the polling session it probes, or {@code null} for a session of its own
+     * @param headers   the upgrade request's headers
+     * @param remote    the client's address
      */
-    EngineIoWebSocketEndpoint(EngineIoServer server, long maxPayload, Map<String, String> query,
-                              Map<String, List<String>> headers) {
+    EngineIoWebSocket(EngineIo server, EngineIoSession upgrading, HandshakeHeaders headers, String remote) {
         this.server = server;
-        this.maxPayload = maxPayload;
-        this.query = query;
+        this.engine = upgrading;
         this.headers = headers;
+        this.remote = remote;
     }
 
     @Override
     public void onOpen(CoreSession s, Callback callback) {
         session = s;
-        timers.run(() -> server.handleWebSocket(this));
+        EngineIoSession upgrading = engine;
+        if (upgrading == null) {
+            engine = server.openWebSocket(this, remote, headers);
+        } else if (!upgrading.probing(this)) {
+            close();
+        }
+        headers = null;
+        remote = null;
         callback.succeeded();
         s.demand();
     }
@@ -99,7 +97,7 @@ final class EngineIoWebSocketEndpoint extends EngineIoWebSocket implements Frame
                     session.demand();
                 }
                 case OpCode.CLOSE -> {
-                    notifyClose();
+                    notifyClose("transport close");
                     callback.succeeded();
                 }
                 default -> callback.failed(new IllegalStateException("unknown opcode " + frame.getOpCode()));
@@ -111,7 +109,7 @@ final class EngineIoWebSocketEndpoint extends EngineIoWebSocket implements Frame
         }
     }
 
-    /** Adds a data frame to the message being received; a complete message goes to engine.io. */
+    /** Adds a data frame to the message being received; a complete message goes to the session. */
     private void onData(Frame frame, Callback callback) {
         if (text == null && binary == null) {
             callback.succeeded(); // a continuation of nothing: ignored, as Jetty's endpoints do
@@ -148,83 +146,47 @@ final class EngineIoWebSocketEndpoint extends EngineIoWebSocket implements Frame
             binary = null;
         }
         callback.succeeded();
-        RECEIVING.set(this);
-        try {
-            timers.run(() -> emit("message", message));
-        } finally {
-            RECEIVING.remove();
-        }
+        engine.webSocketMessage(this, message);
         session.demand();
-    }
-
-    /**
-     * The websocket whose message the calling thread is handling (a Socket.IO client's events are
-     * handled on the thread that received them), or {@code null} (a polling request).
-     */
-    static EngineIoWebSocketEndpoint receiving() {
-        return RECEIVING.get();
-    }
-
-    /** @return whether this socket can still send (a send on it never blocks: Jetty queues it) */
-    boolean isOpen() {
-        CoreSession s = session;
-        return s != null && s.isOutputOpen();
     }
 
     @Override
     public void onError(Throwable cause, Callback callback) {
-        emit("error", "websocket error", String.valueOf(cause.getMessage()));
+        notifyClose("transport error");
         callback.succeeded();
     }
 
     @Override
     public void onClosed(CloseStatus status, Callback callback) {
-        notifyClose();
-        timers.close();
+        notifyClose("transport close");
         callback.succeeded();
     }
 
-    /** Engine.io hears of the close once: at the client's close frame, or when the session ends. */
-    private void notifyClose() {
+    /** The session hears of the close once: at the client's close frame, or when the socket ends. */
+    private void notifyClose(String reason) {
         if (!closeNotified) {
             closeNotified = true;
-            emit("close");
+            EngineIoSession e = engine;
+            if (e != null) {
+                e.webSocketClosed(this, reason);
+            }
         }
     }
 
-    @Override
-    public Map<String, String> getQuery() {
-        return query;
-    }
-
-    @Override
-    public Map<String, List<String>> getConnectionHeaders() {
-        return headers;
-    }
-
-    @Override
-    public void write(String message) {
-        CoreSession s = session;
-        if (s == null || !s.isOutputOpen()) {
-            return;
-        }
-        if (!opened) {
-            opened = true;
-            message = OpenPacket.rewrite(message, maxPayload);
-        }
-        s.sendFrame(new Frame(OpCode.TEXT, message), Callback.NOOP, false);
-    }
-
-    @Override
-    public void write(byte[] message) {
+    /**
+     * Sends a packet; never blocks (Jetty queues what the socket cannot take at once).
+     *
+     * @param packet an Engine.IO packet
+     */
+    void send(String packet) {
         CoreSession s = session;
         if (s != null && s.isOutputOpen()) {
-            s.sendFrame(new Frame(OpCode.BINARY, ByteBuffer.wrap(message)), Callback.NOOP, false);
+            s.sendFrame(new Frame(OpCode.TEXT, packet), Callback.NOOP, false);
         }
     }
 
-    @Override
-    public void close() {
+    /** Closes the websocket (its queued frames first). */
+    void close() {
         CoreSession s = session;
         if (s != null) {
             s.close(CloseStatus.NORMAL, null, Callback.NOOP);
