@@ -170,10 +170,12 @@ describe("the wire", () => {
     const got = [];
     while (got.length < 2) got.push(...(await (await fetch(url)).text()).split("\x1e"));
     assert.deepEqual(got.map((p) => JSON.parse(p.slice(3))[0].object.content).sort(), ["a", "b"]);
-    // two polls at once: engine.io's "overlap from client" is a 400, and the session closes
+    // two polls at once: engine.io's "overlap from client" is an empty 400, and the session closes
     const waiting = fetch(url);
     await new Promise((ok) => setTimeout(ok, 100));
-    await error(await fetch(url), 3, "Bad request");
+    const overlap = await fetch(url);
+    assert.equal(overlap.status, 400);
+    assert.equal(await overlap.text(), "");
     assert.equal(await (await waiting).text(), "1");
     await error(await fetch(url), 1, "Session ID unknown");
     // a packet engine.io-parser cannot read closes the session
@@ -185,6 +187,8 @@ describe("the wire", () => {
     await error(await fetch(`${base}&sid=AAAAAAAAAAAAAAAAAAAA`), 1, "Session ID unknown");
     await error(await fetch(`${server.host.url}/sockethub/?EIO=4&transport=carrier-pigeon`), 0, "Transport unknown");
     await error(await fetch(`${server.host.url}/sockethub/?EIO=4&transport=websocket`), 3, "Bad request");
+    await error(await fetch(`${server.host.url}/sockethub/?EIO=4&transport=websocket&sid=AAAAAAAAAAAAAAAAAAAA`), 1, "Session ID unknown");
+    await error(await fetch(`${server.host.url}/sockethub/?transport=polling`), 5, "Unsupported protocol version");
     assert.equal((await post(await open(), "4" + "x".repeat(300_000))).status, 413);
     const ws = new WebSocket(`ws://127.0.0.1:${server.host.port}/sockethub/?EIO=4&transport=websocket`);
     const wsSid = JSON.parse((await new Promise((ok, fail) => { ws.once("message", (m) => ok(m.toString())); ws.once("error", fail); })).slice(1)).sid;

@@ -34,6 +34,8 @@ import org.eclipse.jetty.websocket.core.server.ServerUpgradeResponse;
  */
 final class EngineIo implements AutoCloseable {
 
+    static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(EngineIo.class);
+
     /** What the server tells of new sessions. */
     interface Sessions {
         /**
@@ -108,8 +110,8 @@ final class EngineIo implements AutoCloseable {
         for (EngineIoSession s : sessions.values()) {
             try {
                 s.tick(now);
-            } catch (RuntimeException e) {
-                org.slf4j.LoggerFactory.getLogger(EngineIo.class).warn("engine.io session {}: {}", s.id(), e.toString());
+            } catch (Throwable e) { // the clock keeps going for the others
+                LOG.warn("engine.io session {}: {}", s.id(), e.toString());
             }
         }
     }
@@ -197,7 +199,9 @@ final class EngineIo implements AutoCloseable {
             }
         }
         if (refusal != null) {
-            error(response, callback, refusal);
+            // as engine.io's abortUpgrade: the message as text
+            String message = refusal.substring(refusal.indexOf("\"message\":\"") + 11, refusal.length() - 2);
+            write(response, callback, HttpStatus.BAD_REQUEST_400, "text/html", message);
             return null;
         }
         response.setExtensions(List.of());
@@ -245,22 +249,29 @@ final class EngineIo implements AutoCloseable {
             callback.succeeded();
             return;
         }
+        // engine.io's order: the transport, then the session id, then (for a handshake) the version
         String query = request.getHttpURI().getQuery();
-        String eio = param(query, "EIO");
         String transport = param(query, "transport");
-        if (eio == null || transport == null || !(transport.equals("polling") || transport.equals("websocket"))) {
+        if (transport == null || !(transport.equals("polling") || transport.equals("websocket"))) {
             error(response, callback, UNKNOWN_TRANSPORT);
             return;
         }
-        if (!"4".equals(eio)) {
-            error(response, callback, UNSUPPORTED_PROTOCOL_VERSION);
+        String sid = param(query, "sid");
+        if (sid != null && sid.isEmpty()) {
+            sid = null;
+        }
+        if (sid != null && !sessions.containsKey(sid)) {
+            error(response, callback, UNKNOWN_SID);
             return;
         }
         if (!transport.equals("polling")) {
             error(response, callback, BAD_REQUEST); // a websocket without its upgrade
             return;
         }
-        String sid = param(query, "sid");
+        if (!"4".equals(param(query, "EIO"))) {
+            error(response, callback, UNSUPPORTED_PROTOCOL_VERSION);
+            return;
+        }
         boolean get = HttpMethod.GET.is(method);
         if (sid == null) {
             if (!get) {
@@ -268,7 +279,7 @@ final class EngineIo implements AutoCloseable {
                 return;
             }
             EngineIoSession session = open(remoteOf(request), HandshakeHeaders.of(request.getHeaders()), null);
-            respond(new EngineIoSession.Poll(response, callback), openPacket(session.id(), true));
+            respond(session, new EngineIoSession.Poll(response, callback), openPacket(session.id(), true));
             return;
         }
         EngineIoSession session = sessions.get(sid);
@@ -291,7 +302,11 @@ final class EngineIo implements AutoCloseable {
         }
         String refusal = session.startPost();
         if (refusal != null) {
-            error(response, callback, refusal);
+            if (refusal.isEmpty()) {
+                empty400(response, callback);
+            } else {
+                error(response, callback, refusal);
+            }
             return;
         }
         Content.Source.asByteArrayAsync(request, (int) Math.min(Integer.MAX_VALUE - 1, maxPayload)).whenComplete((body, failure) -> {
@@ -339,9 +354,18 @@ final class EngineIo implements AutoCloseable {
         return false;
     }
 
-    /** Answers a poll with a payload of packets. */
-    void respond(EngineIoSession.Poll poll, String payload) {
-        write(poll.response(), poll.callback(), HttpStatus.OK_200, "text/plain; charset=UTF-8", payload);
+    /** Answers a session's poll with a payload of packets; a poll that cannot be written (its client went away) closes the session. */
+    void respond(EngineIoSession session, EngineIoSession.Poll poll, String payload) {
+        Callback callback = poll.callback();
+        write(poll.response(), Callback.from(callback::succeeded, failure -> {
+            callback.failed(failure);
+            session.close("transport error");
+        }), HttpStatus.OK_200, "text/plain; charset=UTF-8", payload);
+    }
+
+    /** Answers with a 400 and no body, as engine.io answers an overlapping request. */
+    void empty400(Response response, Callback callback) {
+        write(response, callback, HttpStatus.BAD_REQUEST_400, "text/html", "");
     }
 
     /** Answers with engine.io's error JSON and 400. */

@@ -156,7 +156,7 @@ final class EngineIoSession {
         if (ws != null) {
             ws.send(packet);
         } else if (answer != null) {
-            server.respond(answer, payload);
+            server.respond(this, answer, payload);
         }
     }
 
@@ -243,7 +243,7 @@ final class EngineIoSession {
             }
         }
         if (answer != null) {
-            server.respond(answer, payload);
+            server.respond(this, answer, payload);
         }
         if (ws != null) {
             ws.close();
@@ -253,7 +253,11 @@ final class EngineIoSession {
         }
         Listener l = listener;
         if (l != null) {
-            l.closed(reason);
+            try {
+                l.closed(reason);
+            } catch (Throwable e) { // whoever closed (the clock, a request, a websocket) goes on
+                EngineIo.LOG.warn("engine.io session {}: closing failed: {}", id, e.toString());
+            }
         }
     }
 
@@ -337,7 +341,12 @@ final class EngineIoSession {
     private void deliver(Object data) {
         Listener l = listener;
         if (l != null && isOpen()) {
-            l.message(data);
+            try {
+                l.message(data);
+            } catch (Throwable e) {
+                EngineIo.LOG.warn("engine.io session {}: a message failed: {}", id, e.toString());
+                close("transport error");
+            }
         }
     }
 
@@ -374,10 +383,10 @@ final class EngineIoSession {
         if (error != null) {
             server.error(response, callback, error);
         } else if (overlap) {
-            server.error(response, callback, EngineIo.BAD_REQUEST);
+            server.empty400(response, callback);
             close("transport error"); // engine.io: "overlap from client"
         } else if (payload != null) {
-            server.respond(new Poll(response, callback), payload);
+            server.respond(this, new Poll(response, callback), payload);
         }
     }
 
@@ -404,20 +413,21 @@ final class EngineIoSession {
     /**
      * A POST of this session begins.
      *
-     * @return {@code null} if its body may be read, else the error to answer with (the session then closes if the POST overlapped another)
+     * @return {@code null} if its body may be read, else the error JSON to answer with, or an empty
+     *         string for an empty 400 (a POST that overlapped another: the session is closed)
      */
     String startPost() {
         boolean overlap;
         synchronized (this) {
-            if (websocket != null || closed) {
-                return EngineIo.BAD_REQUEST;
+            if (websocket != null || (closed && !closePending)) {
+                return EngineIo.BAD_REQUEST; // (closing: a POST that crossed the close is taken, and ignored)
             }
             overlap = posting;
             posting = true;
         }
         if (overlap) {
             close("transport error"); // engine.io: "data request overlap from client"
-            return EngineIo.BAD_REQUEST;
+            return "";
         }
         return null;
     }
@@ -535,7 +545,7 @@ final class EngineIoSession {
             return;
         }
         if (answer != null) {
-            server.respond(answer, String.valueOf(NOOP));
+            server.respond(this, answer, String.valueOf(NOOP));
         }
         if (upgraded) {
             handOver(ws);

@@ -146,7 +146,12 @@ final class EngineIoWebSocket implements FrameHandler {
             binary = null;
         }
         callback.succeeded();
-        engine.webSocketMessage(this, message);
+        try {
+            engine.webSocketMessage(this, message);
+        } catch (Throwable e) {
+            EngineIo.LOG.warn("engine.io websocket: a message failed: {}", e.toString());
+            close();
+        }
         session.demand();
     }
 

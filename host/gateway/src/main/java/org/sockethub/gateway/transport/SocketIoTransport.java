@@ -135,6 +135,8 @@ public final class SocketIoTransport implements AutoCloseable {
         private final SerialExecutor sends = new SerialExecutor(senders);
         /** The Socket.IO socket while connected, else {@code null}. */
         private volatile Client client;
+        /** The Engine.IO session closed: nothing more is received. Guarded by {@code this}. */
+        private boolean gone;
         /** A binary packet waiting for its attachments, and those received so far. */
         private SocketIoPacket partial;
         private List<byte[]> attachments;
@@ -146,8 +148,16 @@ public final class SocketIoTransport implements AutoCloseable {
             engine.closeAt(System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(CONNECT_TIMEOUT_MS));
         }
 
+        /**
+         * A message; synchronized with {@link #closed}, which may come from another thread (the
+         * clock's timeouts, a server disconnect): a CONNECT handled after the close would leave
+         * a client nobody hears leave.
+         */
         @Override
-        public void message(Object message) {
+        public synchronized void message(Object message) {
+            if (gone) {
+                return;
+            }
             try {
                 if (message instanceof String text) {
                     if (partial != null) {
@@ -251,7 +261,8 @@ public final class SocketIoTransport implements AutoCloseable {
         }
 
         @Override
-        public void closed(String reason) {
+        public synchronized void closed(String reason) {
+            gone = true;
             partial = null;
             attachments = null;
             Client c = client;
