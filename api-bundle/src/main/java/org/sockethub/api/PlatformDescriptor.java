@@ -36,6 +36,7 @@ public final class PlatformDescriptor {
     private final String version;
     private final boolean persist;
     private final List<String> requireCredentials;
+    private final List<String> idempotent;
     private final ObjectNode config;
     private final ObjectNode messagesSchema;
     private final ObjectNode credentialsSchema;
@@ -47,6 +48,7 @@ public final class PlatformDescriptor {
         this.version = b.version;
         this.persist = b.persist;
         this.requireCredentials = List.copyOf(b.requireCredentials);
+        this.idempotent = List.copyOf(b.idempotent);
         this.config = b.config.deepCopy();
         this.messagesSchema = b.messagesSchema;
         this.credentialsSchema = b.credentialsSchema;
@@ -84,6 +86,18 @@ public final class PlatformDescriptor {
     /** @return the verbs that receive the stored credentials ({@link Job#credentials()}) */
     public List<String> requireCredentials() {
         return requireCredentials;
+    }
+
+    /**
+     * The verbs that may run twice with the same effect as once (an echo, a fetch). When the
+     * worker running such a job dies before it answers, the job runs once more on the next worker
+     * instead of being answered with the worker's death; other verbs get that error.
+     *
+     * @return the idempotent verbs (none unless declared)
+     * @since 1.1
+     */
+    public List<String> idempotent() {
+        return idempotent;
     }
 
     /**
@@ -138,6 +152,7 @@ public final class PlatformDescriptor {
         private String version;
         private boolean persist;
         private List<String> requireCredentials = List.of();
+        private List<String> idempotent = List.of();
         private final ObjectNode config = JsonNodeFactory.instance.objectNode();
         private ObjectNode messagesSchema;
         private ObjectNode credentialsSchema;
@@ -178,6 +193,20 @@ public final class PlatformDescriptor {
          */
         public Builder requireCredentials(String... verbs) {
             this.requireCredentials = List.of(verbs);
+            return this;
+        }
+
+        /**
+         * Declares the verbs that may run twice with the same effect as once; see
+         * {@link PlatformDescriptor#idempotent()}. A verb that sends a message or changes state on
+         * the network is not one of them.
+         *
+         * @param verbs the idempotent verbs
+         * @return this builder
+         * @since 1.1
+         */
+        public Builder idempotent(String... verbs) {
+            this.idempotent = List.of(verbs);
             return this;
         }
 

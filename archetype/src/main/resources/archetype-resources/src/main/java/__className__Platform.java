@@ -16,6 +16,7 @@ public class ${className}Platform implements Platform {
 
     private final PlatformDescriptor descriptor = PlatformDescriptor.builder("${platformId}", ${className}Instance.class)
             .persist(false)                       // true: one instance per actor (chat networks)
+            .idempotent("echo", "greet")          // run once more if the worker dies under them
             .config("greeting", "Hello")          // defaults; operators override in packageConfig.${platformId}
             .schemasFrom(${className}Platform.class, "schemas")
             .build();

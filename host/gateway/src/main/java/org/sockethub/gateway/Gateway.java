@@ -314,7 +314,8 @@ public final class Gateway implements ClientEvents {
                 JobRequest job = JobRequest.of(router.nextJobId(platform.id()), session.id(), platform.id(), activity, creds);
                 Lane lane = Lane.of(platform.id());
                 workers.ensure(lane);
-                router.submit(lane, job).thenAccept(answer -> reply(ack, answerFor(answer, activity, platform.id())));
+                router.submit(lane, job, platform.idempotent().contains(type))
+                        .thenAccept(answer -> reply(ack, answerFor(answer, activity, platform.id())));
             });
             return;
         }

@@ -17,6 +17,7 @@ public class FeedsPlatform implements Platform {
 
     private final PlatformDescriptor descriptor = PlatformDescriptor.builder("feeds", FeedsInstance.class)
             .persist(false)
+            .idempotent("fetch") // run again if a worker dies under them
             .config("connectTimeoutMs", 5000)
             .config("allowPrivateAddresses", false)
             .config("maxRedirects", HttpGuard.DEFAULT_MAX_REDIRECTS)

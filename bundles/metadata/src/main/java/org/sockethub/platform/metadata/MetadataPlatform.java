@@ -17,6 +17,7 @@ public class MetadataPlatform implements Platform {
 
     private final PlatformDescriptor descriptor = PlatformDescriptor.builder("metadata", MetadataInstance.class)
             .persist(false)
+            .idempotent("fetch") // run again if a worker dies under them
             .config("timeoutMs", 5000)
             .config("allowPrivateAddresses", false)
             .config("maxRedirects", HttpGuard.DEFAULT_MAX_REDIRECTS)

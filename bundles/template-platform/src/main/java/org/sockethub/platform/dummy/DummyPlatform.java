@@ -19,6 +19,7 @@ public class DummyPlatform implements Platform {
 
     private final PlatformDescriptor descriptor = PlatformDescriptor.builder("dummy", DummyInstance.class)
             .persist(false)
+            .idempotent("echo", "greet") // run again if a worker dies under them
             .config("greeting", "Hello")
             .schemasFrom(DummyPlatform.class, "schemas")
             .build();

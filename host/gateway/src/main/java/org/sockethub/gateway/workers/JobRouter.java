@@ -39,8 +39,13 @@ public final class JobRouter implements AutoCloseable {
 
     private static final Logger LOG = LoggerFactory.getLogger(JobRouter.class);
 
+    /**
+     * An unanswered job.
+     *
+     * @param reruns how many more times it may run when a worker dies under it (idempotent verbs: once)
+     */
     private record Pending(Lane lane, CompletableFuture<JobEvent> answer, ScheduledFuture<?> timeout,
-                           CompletableFuture<StreamMessageId> entry, long started) {
+                           CompletableFuture<StreamMessageId> entry, long started, int reruns) {
     }
 
     private static final long ENTRY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -103,7 +108,19 @@ public final class JobRouter implements AutoCloseable {
      * @return completes with the job's one answer
      */
     public CompletableFuture<JobEvent> submit(Lane lane, JobRequest request) {
-        return enqueue(lane, request).answer();
+        return enqueue(lane, request, false).answer();
+    }
+
+    /**
+     * Enqueues a job.
+     *
+     * @param lane       where it goes
+     * @param request    the job
+     * @param idempotent whether it may run once more when the worker that took it dies
+     * @return completes with the job's one answer
+     */
+    public CompletableFuture<JobEvent> submit(Lane lane, JobRequest request, boolean idempotent) {
+        return enqueue(lane, request, idempotent).answer();
     }
 
     /**
@@ -123,6 +140,18 @@ public final class JobRouter implements AutoCloseable {
      * @return the submission
      */
     public Submission enqueue(Lane lane, JobRequest request) {
+        return enqueue(lane, request, false);
+    }
+
+    /**
+     * Enqueues a job; {@link Submission#queued()} lets a caller keep several jobs in order.
+     *
+     * @param lane       where it goes
+     * @param request    the job
+     * @param idempotent whether it may run once more when the worker that took it dies
+     * @return the submission
+     */
+    public Submission enqueue(Lane lane, JobRequest request, boolean idempotent) {
         CompletableFuture<JobEvent> answer = new CompletableFuture<>();
         AtomicInteger waiting = unanswered.computeIfAbsent(lane, l -> new AtomicInteger());
         if (waiting.incrementAndGet() > maxWaiting) {
@@ -136,7 +165,7 @@ public final class JobRouter implements AutoCloseable {
                 () -> answerInstead(request.id(), JobEvent.timeout(request.id(), "Error: job timed out after " + timeoutMs + " ms")),
                 timeoutMs, TimeUnit.MILLISECONDS);
         CompletableFuture<StreamMessageId> entry = new CompletableFuture<>();
-        pending.put(request.id(), new Pending(lane, answer, timeout, entry, System.nanoTime()));
+        pending.put(request.id(), new Pending(lane, answer, timeout, entry, System.nanoTime(), idempotent ? 1 : 0));
         add(lane, codec.seal(request))
                 .whenComplete((id, error) -> {
                     if (error != null) {
@@ -184,8 +213,9 @@ public final class JobRouter implements AutoCloseable {
 
     /**
      * Answers, with an error, every job a worker had taken from its stream but not answered, and
-     * removes those entries so that no other worker runs them. Jobs it had not taken stay queued
-     * for the next worker.
+     * removes those entries so that no other worker runs them; a job of an idempotent verb that
+     * has not run again yet goes back to the end of its stream instead, for the lane's next
+     * worker. Jobs it had not taken stay queued for the next worker.
      *
      * @param lane     the dead worker's lane
      * @param consumer the dead worker's consumer name
@@ -196,6 +226,18 @@ public final class JobRouter implements AutoCloseable {
         RStream<String, String> stream = stream(lane);
         List<StreamMessageId> taken = takenBy(stream, consumer);
         long deadline = System.nanoTime() + ENTRY_WAIT_NANOS;
+        List<StreamMessageId> rerun = new ArrayList<>();
+        for (Map.Entry<String, Pending> p : pending.entrySet()) {
+            StreamMessageId id = p.getValue().lane().equals(lane) ? entryOf(p.getValue(), deadline) : null;
+            if (id != null && taken.contains(id) && p.getValue().reruns() > 0) {
+                rerun.add(id);
+            }
+        }
+        if (!rerun.isEmpty()) {
+            int again = requeue(lane, rerun, true);
+            taken.removeAll(rerun); // acknowledged and removed by requeue
+            LOG.info("{} job(s) of idempotent verbs taken by {} run again on the next worker", again, lane.name());
+        }
         int failed = 0;
         for (Map.Entry<String, Pending> p : pending.entrySet()) {
             StreamMessageId id = p.getValue().lane().equals(lane) ? entryOf(p.getValue(), deadline) : null;
@@ -247,6 +289,11 @@ public final class JobRouter implements AutoCloseable {
      * @return how many jobs were put back
      */
     public int requeue(Lane lane, List<StreamMessageId> entries) {
+        return requeue(lane, entries, false);
+    }
+
+    /** @param rerun whether the jobs ran (their worker died under them): each uses up one rerun */
+    private int requeue(Lane lane, List<StreamMessageId> entries, boolean rerun) {
         RStream<String, String> stream = stream(lane);
         long deadline = System.nanoTime() + ENTRY_WAIT_NANOS;
         int requeued = 0;
@@ -263,7 +310,7 @@ public final class JobRouter implements AutoCloseable {
                 }
                 StreamMessageId again = stream.add(StreamAddArgs.entries(fields));
                 if (pending.replace(p.getKey(), job, new Pending(job.lane(), job.answer(), job.timeout(),
-                        CompletableFuture.completedFuture(again), job.started()))) {
+                        CompletableFuture.completedFuture(again), job.started(), rerun ? job.reruns() - 1 : job.reruns()))) {
                     requeued++;
                 } else {
                     stream.remove(again); // answered meanwhile (a timeout): nobody runs it now

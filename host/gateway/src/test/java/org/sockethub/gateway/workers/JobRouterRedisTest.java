@@ -170,6 +170,23 @@ class JobRouterRedisTest {
         assertEquals(sent, order);
     }
 
+    /** A job of an idempotent verb runs once more after its worker died; after a second death it is failed. */
+    @Test
+    void runsAnIdempotentJobOnceMoreWhenItsWorkerDies() throws Exception {
+        Lane lane = Lane.of("dummy");
+        CompletableFuture<JobEvent> echo = router.submit(lane, JobRequest.of("i1", "s1", "dummy", json("{\"type\":\"echo\"}"), null), true);
+        CompletableFuture<JobEvent> other = router.submit(lane, JobRequest.of("i2", "s1", "dummy", json("{\"type\":\"fail\"}"), null), false);
+        assertEquals(2, new Worker(lane, "first").take(2).size());
+        assertEquals(1, router.failTaken(lane, "first", "Error: session thread closed unexpectedly: 137"), "only the other job fails");
+        assertEquals("Error: session thread closed unexpectedly: 137", await(other).error());
+        assertFalse(echo.isDone());
+
+        Map<StreamMessageId, JobRequest> again = new Worker(lane, "second").take(1);
+        assertEquals(List.of("i1"), again.values().stream().map(JobRequest::id).toList(), "the echo, for the next worker");
+        assertEquals(1, router.failTaken(lane, "second", "Error: session thread closed unexpectedly: 137"), "not a third run");
+        assertEquals("Error: session thread closed unexpectedly: 137", await(echo).error());
+    }
+
     /**
      * The test asks the dead worker which jobs it took rather than assuming the first two.
      */
