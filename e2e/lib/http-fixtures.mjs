@@ -32,7 +32,11 @@ export async function startFixtures() {
         res.on("error", () => {});
         return pump();
       }
-      if (kind === "slow") {
+      if (kind === "slow-once" && requests.filter((p) => p === url.pathname).length > 1) {
+        // /slow-once/<feed>: the first request trickles like /slow, the next ones get the feed
+        return send(200, "application/rss+xml", readFileSync(join(FEEDS, name)));
+      }
+      if (kind === "slow" || kind === "slow-once") {
         res.writeHead(200, { "content-type": "application/rss+xml" });
         res.write("<rss version=\"2.0\">");
         const timer = setInterval(() => res.write(" "), 200);

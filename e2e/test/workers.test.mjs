@@ -2,12 +2,18 @@
 // it loses no accepted job (each gets exactly one ack) and the next job runs on a new worker.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
+import { execFileSync } from "node:child_process";
 import { connect, contextFor, echo, next, request, serverForTests, startHost, waitFor } from "../lib/harness.mjs";
 
 let socket;
 const server = serverForTests({
-  config: { jobs: { timeoutMs: 2000 }, platformHeartbeat: { intervalMs: 500, timeoutMs: 3000 }, workers: { restartBackoffMs: 200 } },
+  config: { jobs: { timeoutMs: 2000 }, platformHeartbeat: { intervalMs: 500, timeoutMs: 3000 }, workers: { restartBackoffMs: 200 },
+    nodeHeartbeat: { ttlMs: 1500, sweepIntervalMs: 2000 } },
 });
+
+/** The gateway nodes that have keys in a Redis ({@code sockethub:{<node>}:…}). */
+const nodesIn = (url) => new Set(execFileSync("redis-cli", ["-u", url, "--scan", "--pattern", "sockethub:{*"], { encoding: "utf8" })
+  .split("\n").filter(Boolean).map((k) => k.slice("sockethub:{".length, k.indexOf("}:"))));
 before(async () => {
   await server.ready;
   socket = await connect(server.host.url, ["websocket"]);
@@ -31,17 +37,27 @@ const fatalNotice = (error) => ({
 });
 
 describe("the host dying", () => {
-  it("takes its workers with it within 3 s, even when killed with SIGKILL", async () => {
-    const other = await startHost({ redisUrl: server.redis.url });
+  it("takes its workers with it within 2 s, even when killed with SIGKILL, and its keys leave Redis", async () => {
+    const before = nodesIn(server.redis.url);
+    const other = await startHost({ redisUrl: server.redis.url, config: { nodeHeartbeat: { ttlMs: 1500, sweepIntervalMs: 2000 } } });
     try {
+      const client = await connect(other.url, ["websocket"]);
+      assert.ok((await request(client, "message", echo("leaves keys"))).target);
+      client.close();
+      const added = [...nodesIn(server.redis.url)].filter((n) => !before.has(n));
+      assert.equal(added.length, 1, `the other node's keys: ${added}`);
       const pid = await other.workerPid("dummy");
       process.kill(other.pid, "SIGKILL");
-      const deadline = Date.now() + 3000;
+      const deadline = Date.now() + 2000;
       let alive = true;
       while (alive && Date.now() < deadline) {
         try { process.kill(pid, 0); await new Promise((r) => setTimeout(r, 50)); } catch { alive = false; }
       }
       assert.equal(alive, false, `worker ${pid} outlived its host`);
+      // a node without a heartbeat at two looks of a living node (this file's, whose settings are the defaults
+      // but for its sweep) is dead: its streams, groups and credentials are deleted
+      await waitFor(() => !nodesIn(server.redis.url).has(added[0]), 30_000, `the keys of dead node ${added[0]} removed`);
+      assert.ok(nodesIn(server.redis.url).size >= 1, "the living node keeps its keys");
     } finally {
       await other.stop();
     }

@@ -38,6 +38,7 @@ import org.sockethub.gateway.http.HttpActionsServlet;
 import org.sockethub.gateway.http.HttpActionsSettings;
 import org.sockethub.gateway.http.StaticScriptsServlet;
 import org.sockethub.gateway.workers.JobRouter;
+import org.sockethub.gateway.workers.NodeLiveness;
 import org.sockethub.gateway.workers.WorkerSettings;
 import org.sockethub.gateway.workers.WorkerSupervisor;
 import org.sockethub.jobs.JobCipher;
@@ -78,6 +79,7 @@ public class GatewayComponent {
     private PlatformRegistry registry;
     private volatile Gateway gateway;
     private SocketIoTransport transport;
+    private NodeLiveness liveness;
     private GatewayConfig config;
     private final Metrics metrics = new Metrics();
     private boolean active;
@@ -138,6 +140,8 @@ public class GatewayComponent {
         pool.setRemoveOnCancelPolicy(true);
         timers = pool;
         redis = RedisClients.connect(config.redisUrl(), 24, "sockethub-gateway-" + nodeId);
+        liveness = new NodeLiveness(redis, nodeId, timers, config.nodeHeartbeatTtlMs(), config.nodeSweepIntervalMs());
+        liveness.start();
         registry = new PlatformRegistry(versionOf(context.getBundle().getVersion()));
         router = new JobRouter(redis, nodeId, new JobCodec(new JobCipher(key)), config.jobTimeoutMs(), config.jobMaxWaiting(), timers,
                 event -> gateway.pushed(event), metrics);
@@ -219,6 +223,10 @@ public class GatewayComponent {
         }
         if (router != null) {
             router.close();
+        }
+        if (liveness != null) {
+            liveness.close();
+            liveness = null;
         }
         if (redis != null) {
             redis.shutdown();

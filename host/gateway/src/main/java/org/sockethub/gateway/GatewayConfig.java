@@ -166,6 +166,16 @@ public record GatewayConfig(JsonNode root) {
         return root.path("janitor").path("intervalMs").asLong(15_000);
     }
 
+    /** @return how long a node's heartbeat key lives in Redis (renewed every third of it) */
+    public long nodeHeartbeatTtlMs() {
+        return root.path("nodeHeartbeat").path("ttlMs").asLong(15_000);
+    }
+
+    /** @return how often a node looks for the keys of nodes without a heartbeat */
+    public long nodeSweepIntervalMs() {
+        return root.path("nodeHeartbeat").path("sweepIntervalMs").asLong(20_000);
+    }
+
     public long credentialsTtlMs() {
         return root.path("credentials").path("ttlMs").asLong(604_800_000L);
     }

@@ -37,6 +37,29 @@ public final class JobStreams {
 
     /**
      * @param nodeId the gateway node
+     * @return {@code sockethub:{<node>}:alive}, the node's heartbeat (a key with a TTL)
+     */
+    public static String alive(String nodeId) {
+        return "sockethub:{" + nodeId + "}:alive";
+    }
+
+    /** A glob matching every key of every node (braces escaped). */
+    public static final String ALL_NODES = "sockethub:\\{*\\}:*";
+
+    /**
+     * @param key a Redis key
+     * @return the node whose key it is ({@code sockethub:{<node>}:…}), or {@code null}
+     */
+    public static String nodeOf(String key) {
+        if (!key.startsWith("sockethub:{")) {
+            return null;
+        }
+        int end = key.indexOf("}:", 11);
+        return end <= 11 ? null : key.substring(11, end);
+    }
+
+    /**
+     * @param nodeId the gateway node
      * @return a glob matching every key of the node (braces escaped)
      */
     public static String all(String nodeId) {

@@ -1,0 +1,126 @@
+package org.sockethub.gateway.workers;
+
+import java.time.Duration;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.Map;
+import java.util.Set;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.options.KeysScanOptions;
+import org.redisson.client.codec.StringCodec;
+import org.sockethub.jobs.JobStreams;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A gateway node's heartbeat in Redis, and the removal of what dead nodes left there.
+ *
+ * <p>Each node keeps {@code sockethub:{<node>}:alive} with a TTL ({@code nodeHeartbeat.ttlMs},
+ * 15 s), written before anything else of the node and renewed every third of it. Every
+ * {@code nodeHeartbeat.sweepIntervalMs} (20 s) a node
+ * looks for keys of other nodes ({@code sockethub:{<node>}:*}: jobs streams and their groups, the
+ * events stream, credentials); a node whose heartbeat is missing at two looks in a row (more than
+ * a TTL apart, so a Redis that came back empty a moment ago does not count) is dead, and its keys
+ * are deleted. A node killed with {@code kill -9} leaves nothing behind for longer than about two
+ * sweeps of any live node, or of the next node started on the same Redis.
+ */
+public final class NodeLiveness implements AutoCloseable {
+
+    private static final Logger LOG = LoggerFactory.getLogger(NodeLiveness.class);
+    private final RedissonClient redis;
+    private final String nodeId;
+    private final ScheduledExecutorService timers;
+    private final long ttlMs;
+    private final long sweepMs;
+    private final String started = Long.toString(System.currentTimeMillis());
+    /** Nodes seen without a heartbeat at the last look. */
+    private Set<String> suspects = Set.of();
+    private ScheduledFuture<?> beats;
+    private ScheduledFuture<?> sweeps;
+
+    /**
+     * @param redis  the node's Redis
+     * @param nodeId the node
+     * @param timers where the beats and sweeps run
+     * @param ttlMs   how long a heartbeat lives (renewed every third of it)
+     * @param sweepMs how often to look for dead nodes' keys (two looks in a row, more than a TTL apart, find one)
+     */
+    public NodeLiveness(RedissonClient redis, String nodeId, ScheduledExecutorService timers, long ttlMs, long sweepMs) {
+        this.redis = redis;
+        this.nodeId = nodeId;
+        this.timers = timers;
+        this.ttlMs = ttlMs;
+        this.sweepMs = Math.max(sweepMs, ttlMs + 1); // a Redis back empty must not pass for a dead node
+    }
+
+    /** Writes the first heartbeat (synchronously: before the node writes anything else), then keeps it and sweeps. */
+    public void start() {
+        beat();
+        long beat = Math.max(100, ttlMs / 3);
+        beats = timers.scheduleWithFixedDelay(() -> quietly("heartbeat", this::beat), beat, beat, TimeUnit.MILLISECONDS);
+        sweeps = timers.scheduleWithFixedDelay(() -> quietly("sweep", this::sweep), Math.min(1_000, sweepMs), sweepMs, TimeUnit.MILLISECONDS);
+    }
+
+    private void beat() {
+        redis.getBucket(JobStreams.alive(nodeId), StringCodec.INSTANCE).set(started, Duration.ofMillis(ttlMs));
+    }
+
+    /**
+     * One look: other nodes' keys whose heartbeat is missing now and was missing at the last look
+     * are deleted.
+     *
+     * @return how many keys were deleted
+     */
+    synchronized long sweep() {
+        Map<String, Boolean> alive = new HashMap<>();
+        for (String key : redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(JobStreams.ALL_NODES).chunkSize(500))) {
+            String node = JobStreams.nodeOf(key);
+            if (node != null && !node.equals(nodeId)) {
+                alive.computeIfAbsent(node, n -> redis.getBucket(JobStreams.alive(n), StringCodec.INSTANCE).isExists());
+            }
+        }
+        Set<String> missing = new HashSet<>();
+        alive.forEach((node, beating) -> {
+            if (!beating) {
+                missing.add(node);
+            }
+        });
+        long deleted = 0;
+        for (String node : missing) {
+            if (suspects.contains(node) && !redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
+                long n = redis.getKeys().deleteByPattern(JobStreams.all(node));
+                deleted += n;
+                LOG.info("node {} has no heartbeat: removed its {} key(s) from Redis", node, n);
+            }
+        }
+        suspects = missing;
+        return deleted;
+    }
+
+    private static void quietly(String what, Runnable task) {
+        try {
+            task.run();
+        } catch (RuntimeException e) {
+            LOG.warn("node {} failed: {}", what, e.toString());
+        }
+    }
+
+    /** Stops beating and removes the heartbeat (the node's other keys are its router's to delete). */
+    @Override
+    public void close() {
+        if (beats != null) {
+            beats.cancel(false);
+        }
+        if (sweeps != null) {
+            sweeps.cancel(false);
+        }
+        try {
+            redis.getBucket(JobStreams.alive(nodeId)).delete();
+        } catch (RuntimeException e) {
+            LOG.debug("removing the heartbeat: {}", e.toString());
+        }
+    }
+}

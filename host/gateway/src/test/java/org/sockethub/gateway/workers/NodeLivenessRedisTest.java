@@ -1,0 +1,82 @@
+package org.sockethub.gateway.workers;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RedissonClient;
+import org.redisson.client.codec.StringCodec;
+import org.sockethub.gateway.RedisForTests;
+import org.sockethub.jobs.JobStreams;
+
+/** Heartbeats and the removal of a dead node's keys, against a real Redis. */
+class NodeLivenessRedisTest {
+
+    private RedissonClient redis;
+    private ScheduledExecutorService timers;
+    private final String dead = RedisForTests.nodeId();
+    private final String living = RedisForTests.nodeId();
+    private final String sweeper = RedisForTests.nodeId();
+
+    @BeforeEach
+    void start() {
+        redis = RedisForTests.client();
+        timers = Executors.newScheduledThreadPool(1);
+    }
+
+    @AfterEach
+    void stop() {
+        redis.getKeys().deleteByPattern(JobStreams.all(dead));
+        redis.getKeys().deleteByPattern(JobStreams.all(living));
+        timers.shutdownNow();
+        redis.shutdown();
+    }
+
+    private void keysOf(String node) {
+        redis.getBucket(JobStreams.events(node), StringCodec.INSTANCE).set("x");
+        redis.getBucket(JobStreams.jobs(node, "dummy"), StringCodec.INSTANCE).set("x");
+    }
+
+    private long count(String node) {
+        return redis.getKeys().getKeysStreamByPattern(JobStreams.all(node)).count();
+    }
+
+    @Test
+    void removesTheKeysOfANodeWithoutAHeartbeatAtTwoLooksInARow() {
+        NodeLiveness live = new NodeLiveness(redis, living, timers, 15_000, 20_000);
+        live.start();
+        keysOf(living);
+        keysOf(dead); // a node killed with kill -9: its keys, and no heartbeat
+        NodeLiveness looks = new NodeLiveness(redis, sweeper, timers, 15_000, 20_000);
+        assertEquals(0, looks.sweep(), "the first look only suspects");
+        assertEquals(2, count(dead));
+        assertEquals(2, looks.sweep(), "the second removes");
+        assertEquals(0, count(dead));
+        assertEquals(3, count(living), "a node with a heartbeat keeps its keys (and the heartbeat)");
+        live.close();
+        assertEquals(2, count(living), "closed: the heartbeat is gone");
+    }
+
+    @Test
+    void aNodeWhoseHeartbeatCameBackBetweenTheLooksKeepsItsKeys() {
+        keysOf(living);
+        NodeLiveness looks = new NodeLiveness(redis, sweeper, timers, 15_000, 20_000);
+        assertEquals(0, looks.sweep());
+        NodeLiveness back = new NodeLiveness(redis, living, timers, 15_000, 20_000); // e.g. Redis came back empty, then the next beat
+        back.start();
+        assertEquals(0, looks.sweep());
+        assertTrue(count(living) >= 2);
+        back.close();
+    }
+
+    @Test
+    void readsTheNodeOfAKey() {
+        assertEquals("abc", JobStreams.nodeOf("sockethub:{abc}:jobs:dummy"));
+        assertEquals(null, JobStreams.nodeOf("sockethub:{}:x"));
+        assertEquals(null, JobStreams.nodeOf("other:{abc}:x"));
+    }
+}
