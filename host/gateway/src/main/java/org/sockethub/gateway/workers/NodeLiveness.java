@@ -35,6 +35,8 @@ public final class NodeLiveness implements AutoCloseable {
     private final ScheduledExecutorService timers;
     private final long ttlMs;
     private final long sweepMs;
+    /** The glob of the keys looked at. */
+    private final String pattern;
     private final String started = Long.toString(System.currentTimeMillis());
     /** Nodes seen without a heartbeat at the last look. */
     private Set<String> suspects = Set.of();
@@ -49,6 +51,12 @@ public final class NodeLiveness implements AutoCloseable {
      * @param sweepMs how often to look for dead nodes' keys (two looks in a row, more than a TTL apart, find one)
      */
     public NodeLiveness(RedissonClient redis, String nodeId, ScheduledExecutorService timers, long ttlMs, long sweepMs) {
+        this(redis, nodeId, timers, ttlMs, sweepMs, JobStreams.ALL_NODES);
+    }
+
+    /** @param pattern the glob of the keys to look at (tests: only their own nodes') */
+    NodeLiveness(RedissonClient redis, String nodeId, ScheduledExecutorService timers, long ttlMs, long sweepMs, String pattern) {
+        this.pattern = pattern;
         this.redis = redis;
         this.nodeId = nodeId;
         this.timers = timers;
@@ -76,7 +84,7 @@ public final class NodeLiveness implements AutoCloseable {
      */
     synchronized long sweep() {
         Map<String, Boolean> alive = new HashMap<>();
-        for (String key : redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(JobStreams.ALL_NODES).chunkSize(500))) {
+        for (String key : redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(pattern).chunkSize(500))) {
             String node = JobStreams.nodeOf(key);
             if (node != null && !node.equals(nodeId)) {
                 alive.computeIfAbsent(node, n -> redis.getBucket(JobStreams.alive(n), StringCodec.INSTANCE).isExists());

@@ -18,9 +18,12 @@ class NodeLivenessRedisTest {
 
     private RedissonClient redis;
     private ScheduledExecutorService timers;
-    private final String dead = RedisForTests.nodeId();
-    private final String living = RedisForTests.nodeId();
-    private final String sweeper = RedisForTests.nodeId();
+    /** This test's nodes share a prefix, and its sweeps look at their keys only (others' tests use the same Redis). */
+    private final String prefix = "lv" + Long.toHexString(System.nanoTime());
+    private final String pattern = "sockethub:\\{" + prefix + "*\\}:*";
+    private final String dead = prefix + "dead";
+    private final String living = prefix + "living";
+    private final String sweeper = prefix + "sweeper";
 
     @BeforeEach
     void start() {
@@ -47,11 +50,11 @@ class NodeLivenessRedisTest {
 
     @Test
     void removesTheKeysOfANodeWithoutAHeartbeatAtTwoLooksInARow() {
-        NodeLiveness live = new NodeLiveness(redis, living, timers, 15_000, 20_000);
+        NodeLiveness live = new NodeLiveness(redis, living, timers, 15_000, 20_000, pattern);
         live.start();
         keysOf(living);
         keysOf(dead); // a node killed with kill -9: its keys, and no heartbeat
-        NodeLiveness looks = new NodeLiveness(redis, sweeper, timers, 15_000, 20_000);
+        NodeLiveness looks = new NodeLiveness(redis, sweeper, timers, 15_000, 20_000, pattern);
         assertEquals(0, looks.sweep(), "the first look only suspects");
         assertEquals(2, count(dead));
         assertEquals(2, looks.sweep(), "the second removes");
@@ -64,9 +67,9 @@ class NodeLivenessRedisTest {
     @Test
     void aNodeWhoseHeartbeatCameBackBetweenTheLooksKeepsItsKeys() {
         keysOf(living);
-        NodeLiveness looks = new NodeLiveness(redis, sweeper, timers, 15_000, 20_000);
+        NodeLiveness looks = new NodeLiveness(redis, sweeper, timers, 15_000, 20_000, pattern);
         assertEquals(0, looks.sweep());
-        NodeLiveness back = new NodeLiveness(redis, living, timers, 15_000, 20_000); // e.g. Redis came back empty, then the next beat
+        NodeLiveness back = new NodeLiveness(redis, living, timers, 15_000, 20_000, pattern); // e.g. Redis came back empty, then the next beat
         back.start();
         assertEquals(0, looks.sweep());
         assertTrue(count(living) >= 2);
