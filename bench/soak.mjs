@@ -4,7 +4,7 @@
 // Usage: node bench/soak.mjs [--minutes 30] [--warmup 60] [--settle 30] [--echo-clients 10]
 //
 // Load, all on loopback: --echo-clients closed-loop echo clients (each pausing 20 ms between echoes);
-// a feeds fetch and a metadata fetch every second from a local HTTP fixture; every 20 s a round of
+// a feeds fetch and a metadata fetch every second from a local HTTP fixture; every 45 s a round of
 // sessions that use each platform once (dummy, feeds, metadata, and irc and xmpp against a local
 // InspIRCd and Prosody when installed, see bench/lib/platforms.mjs) and then leave, so chat
 // connections come and go; and 20 sockets that connect and disconnect every second.
@@ -66,6 +66,7 @@ async function main() {
   let running = true;
   const counts = { echoes: 0, echoErrors: 0, fetches: 0, fetchErrors: 0, rounds: 0, roundFailures: 0, churn: 0 };
   const loops = [];
+  const failures = {}; // the last failed use of each platform
   // closed-loop echo clients
   const echoSockets = await Promise.all(Array.from({ length: echoClients }, () => connectOnce(host.url)));
   onCleanup(() => closeAll(echoSockets));
@@ -97,10 +98,15 @@ async function main() {
     while (running) {
       const used = await useEachPlatform(host.url);
       counts.rounds++;
-      counts.roundFailures += used.results.filter((r) => !r.ok).length;
+      for (const r of used.results.filter((u) => !u.ok)) {
+        counts.roundFailures++;
+        failures[r.platform] = r.result;
+      }
       await sleep(5000);
       await used.stop();
-      await sleep(15_000);
+      // long enough for the janitor to end the chat instances: the next round's irc and xmpp
+      // servers are new ones, and an anonymous irc nick would otherwise reclaim the old instance
+      await sleep(40_000);
     }
   })());
   // socket churn
@@ -123,6 +129,7 @@ async function main() {
     console.log(`  ${mid.at}: RSS ${(mid.rssKb / 1024).toFixed(1)} MB, ${mid.threads} threads, ${mid.fds} fds, ${mid.redisKeys} keys; `
       + `${counts.echoes} echoes (${counts.echoErrors} errors), ${counts.fetches} fetches (${counts.fetchErrors} errors), `
       + `${counts.rounds} platform rounds (${counts.roundFailures} failed uses), ${counts.churn} churned sockets`);
+    if (Object.keys(failures).length) console.log(`    last failed uses: ${JSON.stringify(failures)}`);
   }
   const loaded = snapshot(host, redis.url);
   show(`after ${minutes} min, still under load`, loaded);
@@ -135,7 +142,7 @@ async function main() {
   const growth = (a, b) => `${(((b - a) / a) * 100).toFixed(1)} %`;
   console.log(`RSS under load: ${growth(start.rssKb, loaded.rssKb)} (goal <= 10 %); threads ${start.threads} -> ${loaded.threads}; `
     + `fds ${start.fds} -> ${loaded.fds}; Redis keys ${start.redisKeys} -> ${loaded.redisKeys} under load, ${quiet.redisKeys} with every client gone`);
-  console.log(JSON.stringify({ minutes, warmupS, settleS, echoClients, counts, start, loaded, quiet }));
+  console.log(JSON.stringify({ minutes, warmupS, settleS, echoClients, counts, failures, start, loaded, quiet }));
   await host.stop();
 }
 
