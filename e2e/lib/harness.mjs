@@ -50,9 +50,9 @@ function waitForLine(child, pattern, timeoutMs, what) {
 }
 
 /** A Redis for one test file: REDIS_URL if given, else Debian's redis-server on a free port. */
-export async function startRedis({ own = false } = {}) {
+export async function startRedis({ own = false, port: wanted } = {}) {
   if (process.env.REDIS_URL && !own) return { url: process.env.REDIS_URL, stop: async () => {} };
-  const port = await freePort();
+  const port = wanted ?? await freePort();
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
     "--protected-mode", "yes"], { stdio: ["ignore", "pipe", "pipe"] });
   await waitForLine(child, /Ready to accept connections/, 10_000, "redis-server");

@@ -78,6 +78,33 @@ describe("/health and /metrics", () => {
     assert.match(metrics, /sockethub_redis_errors_total 0/);
   });
 
+  it("refuses jobs at once while Redis is gone, and takes them again once it is back (empty)", async () => {
+    const redis = await startRedis({ own: true });
+    const port = Number(new URL(redis.url).port);
+    const host = await startHost({ redisUrl: redis.url });
+    let back;
+    try {
+      const socket = await connect(host.url, ["websocket"]);
+      assert.equal((await request(socket, "message", echo("before"))).object.content, "before");
+      await redis.stop();
+      await waitFor(() => /Redis at .* is unreachable: jobs are refused/.test(host.log()), 10_000, "the log line");
+      const sent = Date.now();
+      const refused = await request(socket, "message", echo("while gone"), 5000);
+      assert.equal(refused.error, "failed to add job to queue: Redis is unreachable");
+      assert.ok(Date.now() - sent < 1000, `answered in ${Date.now() - sent} ms`);
+      back = await startRedis({ own: true, port }); // restarted without its data, as after a crash
+      await waitFor(async () => {
+        const a = await request(socket, "message", echo("after"), 5000).catch(() => null);
+        return a && a.error === undefined && a.object.content === "after";
+      }, 40_000, "an echo once Redis is back");
+      assert.match(host.log(), /Redis at .* is reachable again/);
+      socket.close();
+    } finally {
+      await host.stop();
+      await back?.stop();
+    }
+  });
+
   it("answers 503 when Redis is gone", async () => {
     const redis = await startRedis({ own: true });
     const host = await startHost({ redisUrl: redis.url });

@@ -139,12 +139,14 @@ public class GatewayComponent {
         // every job schedules its timeout and cancels it when answered: drop cancelled ones at once
         pool.setRemoveOnCancelPolicy(true);
         timers = pool;
-        redis = RedisClients.connect(config.redisUrl(), 24, "sockethub-gateway-" + nodeId);
+        org.sockethub.gateway.ops.RedisState redisState = new org.sockethub.gateway.ops.RedisState();
+        redis = RedisClients.connect(config.redisUrl(), 24, "sockethub-gateway-" + nodeId, redisState);
         liveness = new NodeLiveness(redis, nodeId, timers, config.nodeHeartbeatTtlMs(), config.nodeSweepIntervalMs());
         liveness.start();
         registry = new PlatformRegistry(versionOf(context.getBundle().getVersion()));
         router = new JobRouter(redis, nodeId, new JobCodec(new JobCipher(key)), config.jobTimeoutMs(), config.jobMaxWaiting(), timers,
                 event -> gateway.pushed(event), metrics);
+        router.refuseWhileUnreachable(redisState);
         supervisor = new WorkerSupervisor(new WorkerSettings(workerCommand(context), config.workerMaxHeapMb(),
                 config.workerRestartBackoffMs(), config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(),
                 config.jobTimeoutMs(), config.redisUrl(), nodeId, key, config.sentry(), config.workerDrainTimeoutMs(),

@@ -22,7 +22,21 @@ public final class RedisClients {
      * @return a connected client
      */
     public static RedissonClient connect(String url, int poolSize, String name) {
+        return connect(url, poolSize, name, null);
+    }
+
+    /**
+     * @param url      the Redis URL
+     * @param poolSize the connection pool's size
+     * @param name     the client name Redis shows
+     * @param listener told when the connection to Redis is lost and back, or {@code null}
+     * @return the client
+     */
+    public static RedissonClient connect(String url, int poolSize, String name, org.redisson.connection.ConnectionListener listener) {
         Config config = new Config();
+        if (listener != null) {
+            config.setConnectionListener(listener);
+        }
         config.setCodec(StringCodec.INSTANCE);
         config.setUseThreadClassLoader(false);
         // Few threads: every command is asynchronous, and extra threads only cost context

@@ -68,6 +68,11 @@ public final class JobRouter implements AutoCloseable {
     private final AtomicLong counter = new AtomicLong();
     private final Thread reader;
     private volatile boolean running = true;
+    /** Whether Redis is reachable as far as the client knows; see {@link #refuseWhileUnreachable}. */
+    private volatile java.util.function.BooleanSupplier reachable = () -> true;
+
+    /** The answer to a job submitted while Redis is unreachable: the reference's text, and why. */
+    public static final String REDIS_UNREACHABLE = "failed to add job to queue: Redis is unreachable";
 
     /**
      * @param redis     the Redis client
@@ -98,6 +103,16 @@ public final class JobRouter implements AutoCloseable {
     /** @return a job id unique on this node */
     public String nextJobId(String platformId) {
         return platformId + "-" + counter.incrementAndGet();
+    }
+
+    /**
+     * Jobs submitted while {@code reachable} says Redis is not are answered at once with
+     * {@link #REDIS_UNREACHABLE}.
+     *
+     * @param reachable whether Redis is reachable (e.g. {@link org.sockethub.gateway.ops.RedisState})
+     */
+    public void refuseWhileUnreachable(java.util.function.BooleanSupplier reachable) {
+        this.reachable = reachable;
     }
 
     /**
@@ -153,6 +168,12 @@ public final class JobRouter implements AutoCloseable {
      */
     public Submission enqueue(Lane lane, JobRequest request, boolean idempotent) {
         CompletableFuture<JobEvent> answer = new CompletableFuture<>();
+        if (!reachable.getAsBoolean()) {
+            // not queued into nothing, to wait out Redisson's retries or the job timeout: answered now
+            metrics.jobRefused(lane.platformId());
+            answer.complete(JobEvent.failure(request.id(), REDIS_UNREACHABLE));
+            return new Submission(answer, CompletableFuture.completedFuture(null));
+        }
         AtomicInteger waiting = unanswered.computeIfAbsent(lane, l -> new AtomicInteger());
         if (waiting.incrementAndGet() > maxWaiting) {
             // more than the lane can serve: refused now, not queued to wait out its timeout
