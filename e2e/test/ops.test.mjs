@@ -105,6 +105,39 @@ describe("/health and /metrics", () => {
     }
   });
 
+  it("answers the jobs in flight when Redis comes back empty: idempotent ones run again, others get an error", async () => {
+    const redis = await startRedis({ own: true });
+    const port = Number(new URL(redis.url).port);
+    const host = await startHost({ redisUrl: redis.url });
+    let back;
+    let pid;
+    try {
+      const socket = await connect(host.url, ["websocket"]);
+      assert.equal((await request(socket, "message", echo("warm"))).object.content, "warm");
+      pid = await host.workerPid("dummy");
+      process.kill(pid, "SIGSTOP"); // its blocked read still takes the jobs: they are in flight, not answered
+      const echoed = request(socket, "message", echo("in flight"), 60_000);
+      const hung = request(socket, "message", { ...echo("in flight"), type: "hang" }, 60_000);
+      await new Promise((r) => setTimeout(r, 500));
+      await redis.stop();
+      await waitFor(() => /Redis at .* is unreachable/.test(host.log()), 10_000, "the loss noticed");
+      back = await startRedis({ own: true, port }); // back without its data
+      const returned = Date.now();
+      process.kill(pid, "SIGCONT");
+      const [e, h] = await Promise.all([echoed, hung]);
+      const took = Date.now() - returned;
+      assert.equal(e.error, undefined, JSON.stringify(e));
+      assert.equal(e.object.content, "in flight");
+      assert.equal(h.error, "Error: the job was lost with Redis");
+      assert.ok(took < 5000, `answered ${took} ms after Redis came back`);
+      socket.close();
+    } finally {
+      try { if (pid) process.kill(pid, "SIGCONT"); } catch { /* gone */ }
+      await host.stop();
+      await back?.stop();
+    }
+  });
+
   it("answers 503 when Redis is gone", async () => {
     const redis = await startRedis({ own: true });
     const host = await startHost({ redisUrl: redis.url });

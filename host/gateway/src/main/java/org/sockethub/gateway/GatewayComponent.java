@@ -139,7 +139,13 @@ public class GatewayComponent {
         // every job schedules its timeout and cancels it when answered: drop cancelled ones at once
         pool.setRemoveOnCancelPolicy(true);
         timers = pool;
-        org.sockethub.gateway.ops.RedisState redisState = new org.sockethub.gateway.ops.RedisState();
+        ScheduledExecutorService timersNow = timers;
+        org.sockethub.gateway.ops.RedisState redisState = new org.sockethub.gateway.ops.RedisState(() -> timersNow.execute(() -> {
+            JobRouter r = router;
+            if (r != null) {
+                r.redisReturned();
+            }
+        }));
         redis = RedisClients.connect(config.redisUrl(), 24, "sockethub-gateway-" + nodeId, redisState);
         liveness = new NodeLiveness(redis, nodeId, timers, config.nodeHeartbeatTtlMs(), config.nodeSweepIntervalMs());
         liveness.start();

@@ -16,12 +16,19 @@ public final class RedisState implements ConnectionListener, BooleanSupplier {
     private static final Logger LOG = LoggerFactory.getLogger(RedisState.class);
 
     private volatile boolean reachable = true;
+    private final Runnable onReturn;
+
+    /** @param onReturn run (on a Redis client thread: hand it over) when Redis is reachable again after it was lost */
+    public RedisState(Runnable onReturn) {
+        this.onReturn = onReturn;
+    }
 
     @Override
     public void onConnect(InetSocketAddress address) {
         if (!reachable) {
             reachable = true;
             LOG.info("Redis at {} is reachable again: jobs are taken again", address);
+            onReturn.run();
         }
     }
 

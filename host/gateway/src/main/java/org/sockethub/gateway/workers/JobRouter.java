@@ -43,9 +43,13 @@ public final class JobRouter implements AutoCloseable {
      * An unanswered job.
      *
      * @param reruns how many more times it may run when a worker dies under it (idempotent verbs: once)
+     * @param sealed the sealed job, kept for idempotent jobs (added again if Redis comes back empty), else {@code null}
      */
     private record Pending(Lane lane, CompletableFuture<JobEvent> answer, ScheduledFuture<?> timeout,
-                           CompletableFuture<StreamMessageId> entry, long started, int reruns) {
+                           CompletableFuture<StreamMessageId> entry, long started, int reruns, String sealed) {
+        Pending withEntry(StreamMessageId again, int left) {
+            return new Pending(lane, answer, timeout, CompletableFuture.completedFuture(again), started, left, sealed);
+        }
     }
 
     private static final long ENTRY_WAIT_NANOS = TimeUnit.SECONDS.toNanos(2);
@@ -70,6 +74,9 @@ public final class JobRouter implements AutoCloseable {
     private volatile boolean running = true;
     /** Whether Redis is reachable as far as the client knows; see {@link #refuseWhileUnreachable}. */
     private volatile java.util.function.BooleanSupplier reachable = () -> true;
+
+    /** The answer to a job in flight when Redis was lost with it (it came back empty), unless it could run again. */
+    public static final String REDIS_LOST = "Error: the job was lost with Redis";
 
     /** The answer to a job submitted while Redis is unreachable: the reference's text, and why. */
     public static final String REDIS_UNREACHABLE = "failed to add job to queue: Redis is unreachable";
@@ -186,8 +193,10 @@ public final class JobRouter implements AutoCloseable {
                 () -> answerInstead(request.id(), JobEvent.timeout(request.id(), "Error: job timed out after " + timeoutMs + " ms")),
                 timeoutMs, TimeUnit.MILLISECONDS);
         CompletableFuture<StreamMessageId> entry = new CompletableFuture<>();
-        pending.put(request.id(), new Pending(lane, answer, timeout, entry, System.nanoTime(), idempotent ? 1 : 0));
-        add(lane, codec.seal(request))
+        String sealed = codec.seal(request);
+        pending.put(request.id(), new Pending(lane, answer, timeout, entry, System.nanoTime(), idempotent ? 1 : 0,
+                idempotent ? sealed : null));
+        add(lane, sealed)
                 .whenComplete((id, error) -> {
                     if (error != null) {
                         metrics.redisError();
@@ -330,8 +339,7 @@ public final class JobRouter implements AutoCloseable {
                     continue;
                 }
                 StreamMessageId again = stream.add(StreamAddArgs.entries(fields));
-                if (pending.replace(p.getKey(), job, new Pending(job.lane(), job.answer(), job.timeout(),
-                        CompletableFuture.completedFuture(again), job.started(), rerun ? job.reruns() - 1 : job.reruns()))) {
+                if (pending.replace(p.getKey(), job, job.withEntry(again, rerun ? job.reruns() - 1 : job.reruns()))) {
                     requeued++;
                 } else {
                     stream.remove(again); // answered meanwhile (a timeout): nobody runs it now
@@ -351,6 +359,49 @@ public final class JobRouter implements AutoCloseable {
             LOG.debug("cleaning up entries of {}: {}", lane.name(), e.toString());
         }
         return requeued;
+    }
+
+    /**
+     * Redis is reachable again after it was lost. A job still unanswered whose stream entry is gone
+     * (Redis came back empty, after a crash or a restart without persistence) cannot be told from one
+     * a worker had taken: a job of an idempotent verb is added again and runs on the lane's worker,
+     * any other is answered with {@link #REDIS_LOST}. Jobs whose entries survived are left alone.
+     *
+     * @return how many jobs were added again
+     */
+    public int redisReturned() {
+        long deadline = System.nanoTime() + ENTRY_WAIT_NANOS;
+        int again = 0;
+        int lost = 0;
+        for (Map.Entry<String, Pending> p : pending.entrySet()) {
+            Pending job = p.getValue();
+            StreamMessageId id = entryOf(job, deadline);
+            RStream<String, String> stream = stream(job.lane());
+            try {
+                if (id != null && !stream.range(id, id).isEmpty()) {
+                    continue;
+                }
+                if (job.sealed() != null && job.reruns() > 0) {
+                    StreamMessageId added = stream.add(StreamAddArgs.entries(Map.of(JobStreams.FIELD, job.sealed())));
+                    if (pending.replace(p.getKey(), job, job.withEntry(added, job.reruns() - 1))) {
+                        again++;
+                    } else {
+                        stream.remove(added); // answered meanwhile
+                    }
+                    continue;
+                }
+            } catch (RuntimeException e) {
+                LOG.warn("cannot check job {} after Redis came back: {}", p.getKey(), e.toString());
+            }
+            if (answer(p.getKey(), JobEvent.failure(p.getKey(), REDIS_LOST))) {
+                lost++;
+            }
+        }
+        if (again + lost > 0) {
+            LOG.info("Redis came back without {} job(s): {} of idempotent verbs added again, {} answered with an error",
+                    again + lost, again, lost);
+        }
+        return again;
     }
 
     /** The stream entries a consumer has read and not acknowledged. */
