@@ -2,7 +2,7 @@
 // (--console), /health and /metrics (issue 7, design §12).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { TESTCHAT, connect, echo, next, request, serverForTests, startHost, startRedis, waitFor } from "../lib/harness.mjs";
+import { TESTCHAT, connect, contextFor, echo, next, request, serverForTests, startHost, startRedis, waitFor } from "../lib/harness.mjs";
 import { creds, verb } from "../lib/testchat.mjs";
 
 const server = serverForTests({ args: ["--console"], stdin: true, config: { janitor: { intervalMs: 60_000 } } });
@@ -86,6 +86,10 @@ describe("/health and /metrics", () => {
     try {
       const socket = await connect(host.url, ["websocket"]);
       assert.equal((await request(socket, "message", echo("before"))).object.content, "before");
+      const creds = { "@context": contextFor("dummy"), type: "credentials", actor: { id: "keeper", type: "person" },
+        object: { type: "credentials", secret: "s" } };
+      assert.equal((await request(socket, "credentials", creds)).error, undefined);
+      const told = next(socket, "message", (m) => m.type === "error", 40_000);
       await redis.stop();
       await waitFor(() => /Redis at .* is unreachable: jobs are refused/.test(host.log()), 10_000, "the log line");
       const sent = Date.now();
@@ -98,6 +102,9 @@ describe("/health and /metrics", () => {
         return a && a.error === undefined && a.object.content === "after";
       }, 40_000, "an echo once Redis is back");
       assert.match(host.log(), /Redis at .* is reachable again/);
+      // the credentials went with the data: the session is told to send them again
+      const notice = await told;
+      assert.equal(notice.error, "credentials for dummy:keeper were lost with Redis; send credentials again");
       socket.close();
     } finally {
       await host.stop();

@@ -521,6 +521,32 @@ public final class Gateway implements ClientEvents {
         return notice;
     }
 
+    /**
+     * Redis is reachable again after it was lost: a session whose stored credentials did not
+     * survive (Redis came back empty) is told, for each platform and actor, to send them again.
+     * Its next verb that needs them is answered {@code credentials not found for <platform>:<actor>}.
+     */
+    public void redisReturned() {
+        for (Client client : clients.values()) {
+            java.util.Set<String> stored = client.session().storedCredentials();
+            if (stored.isEmpty()) {
+                continue;
+            }
+            credentials.exists(client.session()).whenComplete((exists, error) -> {
+                if (error != null || Boolean.TRUE.equals(exists)) {
+                    return;
+                }
+                for (String pair : stored) {
+                    int colon = pair.indexOf(':');
+                    String platformId = pair.substring(0, colon);
+                    String actorId = pair.substring(colon + 1);
+                    client.socket().emit("message", fatalNotice(platformId, actorId,
+                            "credentials for " + pair + " were lost with Redis; send credentials again"));
+                }
+            });
+        }
+    }
+
     private void deliver(java.util.Collection<String> sessionIds, ObjectNode activity) {
         for (String sessionId : sessionIds) {
             Client client = clients.get(sessionId);

@@ -145,6 +145,10 @@ public class GatewayComponent {
             if (r != null) {
                 r.redisReturned();
             }
+            Gateway g = gateway;
+            if (g != null) {
+                g.redisReturned();
+            }
         }));
         redis = RedisClients.connect(config.redisUrl(), 24, "sockethub-gateway-" + nodeId, redisState);
         liveness = new NodeLiveness(redis, nodeId, timers, config.nodeHeartbeatTtlMs(), config.nodeSweepIntervalMs());

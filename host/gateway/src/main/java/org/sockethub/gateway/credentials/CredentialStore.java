@@ -103,6 +103,14 @@ public final class CredentialStore {
      * @param session the owner
      * @return completes once deleted
      */
+    /**
+     * @param session the session
+     * @return whether the session's credentials are in Redis (they are not after Redis came back empty)
+     */
+    public CompletionStage<Boolean> exists(Owner session) {
+        return redis.getKeys().countExistsAsync(key(session)).thenApply(n -> n > 0);
+    }
+
     public CompletionStage<Boolean> delete(Owner session) {
         return redis.getKeys().deleteAsync(key(session)).thenApply(n -> n > 0);
     }

@@ -73,6 +73,11 @@ public final class Session implements CredentialStore.Owner {
         pendingCredentials.put(platformId + ":" + actorId, write);
     }
 
+    /** @return the {@code <platform>:<actor>} pairs this session stored credentials for */
+    public java.util.Set<String> storedCredentials() {
+        return java.util.Set.copyOf(pendingCredentials.keySet());
+    }
+
     /**
      * @param platformId the platform
      * @param actorId    the actor
