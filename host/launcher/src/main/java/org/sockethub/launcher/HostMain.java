@@ -80,7 +80,8 @@ final class HostMain {
 
         RedisLocator.Choice redis;
         try {
-            redis = RedisLocator.locate(config.path("redis").path("url").asText(""));
+            redis = RedisLocator.locate(config.path("redis").path("url").asText(""), RedisLocator.LOCAL,
+                    config.path("redis").path("startWaitMs").asLong(30_000), line -> System.err.println("sockethub: " + line));
         } catch (ConfigException e) {
             System.err.println("sockethub: " + e.getMessage());
             return 1;

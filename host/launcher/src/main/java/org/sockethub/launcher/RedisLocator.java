@@ -33,8 +33,20 @@ final class RedisLocator {
     }
 
     static Choice locate(String configured, String local) throws ConfigException {
+        return locate(configured, local, 0, line -> { });
+    }
+
+    /**
+     * @param configured the configured URL, or empty
+     * @param local      where to look when none is configured
+     * @param waitMs     how long a configured Redis that does not answer is waited for (retried every second)
+     * @param log        receives the line that says the server waits
+     * @return the choice
+     * @throws ConfigException if none can be used
+     */
+    static Choice locate(String configured, String local, long waitMs, java.util.function.Consumer<String> log) throws ConfigException {
         if (configured != null && !configured.isEmpty()) {
-            if (!answers(configured)) {
+            if (!answers(configured) && !waitFor(configured, waitMs, log)) {
                 throw new ConfigException("Redis at " + redact(configured) + " does not answer");
             }
             return new Choice(configured, "configured", null);
@@ -63,6 +75,28 @@ final class RedisLocator {
                 .setting("save \"\"").setting("appendonly no").setting("protected-mode yes").build();
         server.start();
         return new Choice("redis://127.0.0.1:" + port, how, server);
+    }
+
+    /** A configured Redis that is not up yet (started after the server, e.g. by systemd): waited for. */
+    private static boolean waitFor(String url, long waitMs, java.util.function.Consumer<String> log) {
+        if (waitMs <= 0) {
+            return false;
+        }
+        log.accept("Redis at " + redact(url) + " does not answer; retrying every second for up to " + waitMs / 1000 + " s (redis.startWaitMs)");
+        long deadline = System.currentTimeMillis() + waitMs;
+        while (System.currentTimeMillis() < deadline) {
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return false;
+            }
+            if (answers(url)) {
+                log.accept("Redis at " + redact(url) + " answers");
+                return true;
+            }
+        }
+        return false;
     }
 
     static boolean answers(String url) {

@@ -45,6 +45,38 @@ class RedisLocatorTest {
     }
 
     @Test
+    void aConfiguredRedisThatIsNotUpYetIsWaitedFor() throws Exception {
+        String url = nothingListening();
+        int port = java.net.URI.create(url).getPort();
+        java.util.List<String> lines = new java.util.concurrent.CopyOnWriteArrayList<>();
+        Thread late = new Thread(() -> {
+            try {
+                Thread.sleep(1500);
+                redis.embedded.RedisServer server = redis.embedded.RedisServer.newRedisServer().bind("127.0.0.1").port(port)
+                        .setting("save \"\"").setting("appendonly no").build();
+                server.start();
+                started.set(server);
+            } catch (Exception e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        late.start();
+        try {
+            RedisLocator.Choice choice = RedisLocator.locate(url, RedisLocator.LOCAL, 20_000, lines::add);
+            assertEquals(url, choice.url());
+            assertTrue(lines.get(0).startsWith("Redis at " + url + " does not answer; retrying every second"), lines.toString());
+            assertEquals("Redis at " + url + " answers", lines.get(1));
+        } finally {
+            late.join();
+            if (started.get() != null) {
+                started.get().stop();
+            }
+        }
+    }
+
+    private final java.util.concurrent.atomic.AtomicReference<redis.embedded.RedisServer> started = new java.util.concurrent.atomic.AtomicReference<>();
+
+    @Test
     void aConfiguredRedisThatDoesNotAnswerIsAStartError() throws Exception {
         String url = nothingListening();
         ConfigException e = assertThrows(ConfigException.class, () -> RedisLocator.locate(url, RedisLocator.LOCAL));
