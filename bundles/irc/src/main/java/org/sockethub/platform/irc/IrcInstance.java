@@ -705,7 +705,29 @@ public class IrcInstance implements PlatformInstance {
             } catch (RuntimeException e) {
                 log.debug("irc shutdown: {}", e.toString());
             }
+            stopEventBus(c);
         });
+    }
+
+    /**
+     * Stops the client's event bus. Kitteh's event manager stops its MBassador bus (two
+     * dispatcher threads, {@code MsgDispatcher-N}) only when a connection ends with no reconnect
+     * possible; a client shut down after its connection had already ended with one possible (the
+     * server went away, then the instance was cleaned up) kept its threads for the life of the
+     * worker: the soak (bench/soak.mjs) saw two more per such instance. Kitteh gives no handle on
+     * the bus, so it is reached through the default event manager's field; shutting a bus down
+     * twice is harmless.
+     */
+    private void stopEventBus(Client c) {
+        try {
+            if (c.getEventManager() instanceof org.kitteh.irc.client.library.defaults.feature.DefaultEventManager manager) {
+                java.lang.reflect.Field bus = manager.getClass().getDeclaredField("bus");
+                bus.setAccessible(true);
+                ((net.engio.mbassy.bus.MBassador<?>) bus.get(manager)).shutdown();
+            }
+        } catch (ReflectiveOperationException | RuntimeException e) {
+            log.debug("irc event bus: {}", e.toString());
+        }
     }
 
     // ------------------------------------------------------------------------- incoming events
