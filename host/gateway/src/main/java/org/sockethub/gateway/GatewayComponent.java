@@ -139,8 +139,7 @@ public class GatewayComponent {
         // every job schedules its timeout and cancels it when answered: drop cancelled ones at once
         pool.setRemoveOnCancelPolicy(true);
         timers = pool;
-        ScheduledExecutorService timersNow = timers;
-        org.sockethub.gateway.ops.RedisState redisState = new org.sockethub.gateway.ops.RedisState(() -> timersNow.execute(() -> {
+        org.sockethub.gateway.ops.RedisState redisState = new org.sockethub.gateway.ops.RedisState(() -> timers.execute(() -> {
             JobRouter r = router;
             if (r != null) {
                 r.redisReturned();

@@ -120,11 +120,6 @@ final class EngineIoSession {
         return !closed;
     }
 
-    /** @return whether it is on its websocket (else it polls, or is being upgraded) */
-    boolean onWebSocket() {
-        return websocket != null;
-    }
-
     /**
      * Sends a message packet: over the websocket at once, or to the waiting poll (the next one if
      * none waits). Never blocks.

@@ -1,7 +1,5 @@
 package org.sockethub.gateway.transport;
 
-import java.util.ArrayList;
-import java.util.List;
 import org.eclipse.jetty.http.HttpField;
 import org.eclipse.jetty.http.HttpFields;
 
@@ -45,19 +43,5 @@ final class HandshakeHeaders {
             }
         }
         return null;
-    }
-
-    /**
-     * @param name a header name, in any case
-     * @return every value it has, in request order (empty if it is absent)
-     */
-    List<String> all(String name) {
-        List<String> values = new ArrayList<>(1);
-        for (int i = 0; i < fields.length; i += 2) {
-            if (fields[i].equalsIgnoreCase(name)) {
-                values.add(fields[i + 1]);
-            }
-        }
-        return values;
     }
 }

@@ -3,7 +3,6 @@ package org.sockethub.gateway.transport;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 
-import java.util.List;
 import org.eclipse.jetty.http.HttpFields;
 import org.junit.jupiter.api.Test;
 
@@ -21,9 +20,7 @@ class HandshakeHeadersTest {
         HandshakeHeaders headers = HandshakeHeaders.of(request);
         assertEquals("203.0.113.7, 10.0.0.1", headers.first("x-forwarded-for"));
         assertEquals("a", headers.first("ACCEPT"));
-        assertEquals(List.of("a", "b"), headers.all("accept"));
         assertEquals("127.0.0.1:10550", headers.first("host"));
         assertNull(headers.first("cookie"));
-        assertEquals(List.of(), headers.all("cookie"));
     }
 }
