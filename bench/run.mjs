@@ -1,22 +1,26 @@
 // The benchmark: starts the real host (hostCommand() of the e2e harness, with a Redis of its
 // own) and prints every figure with how it was measured and its goal, then one JSON line.
 //
-// Usage: node bench/run.mjs [--only launch,footprint,throughput,paced,sockets,setups]
+// Usage: node bench/run.mjs [--only launch,footprint,throughput,paced,overload,sockets,setups]
 //          [--launches 3] [--clients 50] [--warmup 20] [--seconds 10] [--samples 5000]
 //          [--after 30] [--settle 15] [--sockets 2000] [--parallel 100] [--setup-warmup 10]
-//          [--rate 1000]
+//          [--rate 1000] [--overload-clients 100] [--capacity <echoes/s>]
 //
 // Phases (default: all, run in this order):
 //   launch      launch → listening and launch → first dummy echo ack, --launches fresh hosts
 //   footprint   RSS/PSS per process of a fresh host, then at rest after each platform was used once
 //   throughput  --clients closed-loop clients: msgs/s, echoes per CPU-second, peak RSS, RSS
-//               --after s later; then 1-client echo p50/p99 (--samples)
+//               --after s later; the warm-up curve (every 5 s from the first echo); then
+//               1-client echo p50/p99 (--samples)
 //   paced       echoes offered at --rate per second by --clients sockets (open loop): CPU-ms per
 //               echo by process, served / refused / unanswered, latency under that load
+//   overload    twice the capacity (the throughput phase's msgs/s, --capacity, or measured first)
+//               offered open loop by --overload-clients sockets: served as a share of the
+//               capacity, refused (and how fast), unanswered
 //   sockets     host RSS per idle websocket socket (--sockets, --parallel connecting at a time)
 //   setups      connect + schemas + credentials + disconnect per second, --parallel in flight,
 //               for --seconds after --setup-warmup
-// footprint and throughput share one host; sockets and setups another; each launch is its own.
+// footprint, throughput, paced and overload share one host; sockets and setups another; each launch is its own.
 // Needs e2e/node_modules (npm ci in e2e/), a built server, redis-server, and `ulimit -n` above
 // --sockets + 1000. Progress and waits go to stderr; figures to stdout.
 import { loadavg } from "node:os";
@@ -32,7 +36,7 @@ import { fmt, GOALS, goalText } from "./lib/report.mjs";
 import { startHost } from "./lib/server.mjs";
 
 const NUMBERS = { launches: 3, clients: 50, warmup: 20, seconds: 10, samples: 5000, after: 30, settle: 15,
-  sockets: 2000, parallel: 100, "setup-warmup": 10, rate: 1000 };
+  sockets: 2000, parallel: 100, "setup-warmup": 10, rate: 1000, "overload-clients": 100, capacity: 0 };
 
 function parseArgs(argv) {
   const opts = { only: PHASES.map((p) => p.name) };

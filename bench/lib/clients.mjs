@@ -78,9 +78,10 @@ export function closeAll(sockets) {
 /**
  * Closed-loop echo load: every socket sends the next echo when the ack of its previous one
  * arrived. Runs `warmupS` uncounted, then `measureS` counted; `atStart()` / `atEnd()` run right
- * at the measuring window's edges. Resolves with { echoes, elapsedS, errors, firstError }.
+ * at the measuring window's edges; `acked.total` counts every acked echo from the start (for a
+ * warm-up curve). Resolves with { echoes, elapsedS, errors, firstError }.
  */
-export async function closedLoop(sockets, { warmupS, measureS, atStart = () => {}, atEnd = () => {} }) {
+export async function closedLoop(sockets, { warmupS, measureS, atStart = () => {}, atEnd = () => {}, acked = { total: 0 } }) {
   let counting = false;
   let running = true;
   let echoes = 0;
@@ -91,6 +92,7 @@ export async function closedLoop(sockets, { warmupS, measureS, atStart = () => {
       try {
         const ack = await request(s, "message", ECHO, 30_000);
         if (ack?.error) throw new Error(`echo answered with an error: ${ack.error}`);
+        acked.total++;
         if (counting) echoes++;
       } catch (e) {
         if (counting) errors++;
@@ -118,12 +120,13 @@ export async function closedLoop(sockets, { warmupS, measureS, atStart = () => {
  * the answers do (a closed loop slows down with the server; real users do not). Runs `warmupS`
  * uncounted, then `measureS` counted (`atStart()` / `atEnd()` at the window's edges), then waits
  * for every answer or its `timeoutMs`. Resolves with { sent, acked, refused, unanswered,
- * elapsedS, rtt (sorted ms of the window's acks), firstRefusal }, all of requests sent inside the
- * window: answered with a result, with an error, or not at all within `timeoutMs`.
+ * elapsedS, rtt (sorted ms of the window's acks), refusedRtt (sorted ms of its error acks),
+ * firstRefusal }, all of requests sent inside the window: answered with a result, with an error,
+ * or not at all within `timeoutMs`.
  */
 export async function openLoop(sockets, { rate, warmupS, measureS, timeoutMs = 30_000, atStart = () => {}, atEnd = () => {} }) {
   const all = [];
-  const stats = { sent: 0, acked: 0, refused: 0, unanswered: 0, rtt: [], firstRefusal: undefined };
+  const stats = { sent: 0, acked: 0, refused: 0, unanswered: 0, rtt: [], refusedRtt: [], firstRefusal: undefined };
   let counting = false;
   let next = 0;
   const send = () => {
@@ -133,7 +136,7 @@ export async function openLoop(sockets, { rate, warmupS, measureS, timeoutMs = 3
     const t = performance.now();
     all.push(request(socket, "message", ECHO, timeoutMs).then((ack) => {
       if (!counted) return;
-      if (ack?.error) { stats.refused++; stats.firstRefusal ??= ack.error; } else { stats.acked++; stats.rtt.push(performance.now() - t); }
+      if (ack?.error) { stats.refused++; stats.firstRefusal ??= ack.error; stats.refusedRtt.push(performance.now() - t); } else { stats.acked++; stats.rtt.push(performance.now() - t); }
     }, () => { if (counted) stats.unanswered++; }));
   };
   const pace = async (seconds) => {
@@ -155,6 +158,7 @@ export async function openLoop(sockets, { rate, warmupS, measureS, timeoutMs = 3
   atEnd();
   await Promise.allSettled(all);
   stats.rtt.sort((a, b) => a - b);
+  stats.refusedRtt.sort((a, b) => a - b);
   return { ...stats, elapsedS };
 }
 

@@ -279,7 +279,10 @@ export async function throughput(ctx) {
   progress(`${clients} clients: ${warmup} s warm-up, ${seconds} s measured`);
   const sampler = sampleRss(host.pid, 500);
   const window = cpuWindow(host, ctx);
-  const load = await closedLoop(socketsOpen.sockets, { warmupS: warmup, measureS: seconds, ...window.edges });
+  const acked = { total: 0 };
+  const curve = warmupCurve(host, ctx, acked, 5000);
+  const load = await closedLoop(socketsOpen.sockets, { warmupS: warmup, measureS: seconds, ...window.edges, acked });
+  const steps = curve.stop();
   const peak = sampler.stop();
   ctx.snapshotJvms(host);
   socketsOpen.close();
@@ -289,6 +292,16 @@ export async function throughput(ctx) {
   line(`msgs/s, ${clients} closed-loop clients`, `${fmt(msgsPerS)} echoes/s`);
   note(`(${fmt(load.echoes)} acked echoes in ${fmt(load.elapsedS, 1)} s after ${warmup} s warm-up; ${load.errors} errors${load.firstError ? `, first: ${load.firstError}` : ""})`);
   line("echoes per CPU-second", `${fmt(perCpuS)} echoes/CPU-s`, "echoesPerCpuSecond", perCpuS);
+  // issue 13's warm-up: the figure 10 s after the first echo against the steady window's
+  const at10 = steps.find((st) => st.fromS === 10);
+  const warmupRatio = at10 && perCpuS ? at10.perCpuS / perCpuS : null;
+  line("warm-up: 10–15 s after the first echo", at10 ? `${fmt(at10.perCpuS)} echoes/CPU-s = ${fmt(100 * warmupRatio)}% of the steady figure`
+    : `no figure (needs --warmup ≥ 15)`, "warmupPercentOfSteady", warmupRatio === null ? null : 100 * warmupRatio);
+  note(`(every 5 s from the load's start, the first echo within its first ms; echoes/CPU-s, msgs/s:`);
+  for (let i = 0; i < steps.length; i += 4) {
+    note(` ${steps.slice(i, i + 4).map((st) => `${st.fromS}–${st.fromS + 5} s ${fmt(st.perCpuS)}, ${fmt(st.perS)}/s`).join("; ")}`);
+  }
+  note(` the steady figure is the counted window's, after the ${warmup} s warm-up)`);
   const parts = Object.entries(cpu.byName).map(([n, s]) => `${n} ${fmt(s, 2)}`).join(", ");
   note(`(CPU-s in the window from /proc/<pid>/stat utime+stime: ${parts}; total ${fmt(cpu.total, 2)})`);
   if (!ctx.redis.pid) {
@@ -328,7 +341,26 @@ export async function throughput(ctx) {
     loadPeakTotalRssMb: mb(peak.peakKb), afterLoadTotalRssMb: mb(later.rssKb),
     restTotalRssMbForRatio: mb(rest.rssKb), afterLoadToRestRatio: round(ratio, 2),
     echoP50Ms: round(p50, 2), echoP99Ms: round(p99, 2), echoSamples: samples,
+    warmupPercentOfSteady: round(warmupRatio === null ? null : 100 * warmupRatio),
+    warmupCurve: steps.map((st) => ({ fromS: st.fromS, echoesPerCpuSecond: round(st.perCpuS), msgsPerSecond: round(st.perS) })),
   });
+}
+
+/**
+ * Every `everyMs` from now: acked echoes and server CPU (host, workers, Redis) over the step.
+ * stop() returns the whole steps, [{ fromS, perS, perCpuS }].
+ */
+function warmupCurve(host, ctx, acked, everyMs) {
+  const steps = [];
+  let last = { acked: acked.total, cpu: cpuSnapshot(serverSet(host.pid, ctx.redis.pid)), at: performance.now() };
+  const timer = setInterval(() => {
+    const now = { acked: acked.total, cpu: cpuSnapshot(serverSet(host.pid, ctx.redis.pid)), at: performance.now() };
+    const cpu = cpuDelta(last.cpu, now.cpu).total;
+    const n = now.acked - last.acked;
+    steps.push({ fromS: (steps.length * everyMs) / 1000, perS: n / ((now.at - last.at) / 1000), perCpuS: cpu > 0 ? n / cpu : null });
+    last = now;
+  }, everyMs);
+  return { stop: () => { clearInterval(timer); return steps; } };
 }
 
 /**
@@ -341,32 +373,81 @@ export async function throughput(ctx) {
 export async function paced(ctx) {
   const { clients, warmup, seconds, rate } = ctx.opts;
   heading(`paced: ${fmt(rate)} echoes/s offered by ${clients} websocket clients (open loop), ${warmup} s warm-up, ${seconds} s counted`);
+  const r = await openLoopRun(ctx, { rate, clients, warmup, seconds });
+  Object.assign(ctx.figures, {
+    pacedOfferedPerSecond: round(r.offered), pacedServedPerSecond: round(r.served),
+    pacedRefused: r.load.refused, pacedUnanswered: r.load.unanswered,
+    pacedCpuMsPerEcho: round(r.cpuMsPerEcho, 3),
+    pacedCpuMsPerEchoByProcess: r.cpuMsPerEchoByProcess,
+    pacedEchoesPerCpuSecond: round(r.load.acked / r.cpu.total),
+    pacedP50Ms: round(percentile(r.load.rtt, 0.5), 2), pacedP99Ms: round(percentile(r.load.rtt, 0.99), 2),
+  });
+}
+
+/**
+ * Overload (issue 13): twice the capacity offered open loop by --overload-clients sockets. The
+ * capacity is the throughput phase's msgs/s on this run, or --capacity, or else measured here
+ * first (the same closed loop, --clients clients). Served must stay ≥ 90 % of the capacity; what
+ * is not served is refused at once with an error ack; nothing goes unanswered.
+ */
+export async function overload(ctx) {
+  const { clients, warmup, seconds } = ctx.opts;
+  const sockets = ctx.opts.overloadClients;
+  let capacity = ctx.figures.msgsPerSecond ?? ctx.opts.capacity ?? null;
+  let how = ctx.figures.msgsPerSecond ? "the throughput phase's msgs/s" : "--capacity";
   const host = await ctx.host("main");
-  const socketsOpen = await openSockets(host.url, clients, clients);
+  if (!capacity) {
+    const open = await openSockets(host.url, clients, clients);
+    if (open.failures) throw new Error(`${open.failures} of ${clients} clients could not connect: ${open.firstError}`);
+    const load = await closedLoop(open.sockets, { warmupS: warmup, measureS: seconds });
+    open.close();
+    capacity = load.echoes / load.elapsedS;
+    how = `measured here: ${clients} closed-loop clients, ${warmup} s warm-up, ${seconds} s counted`;
+  }
+  const rate = Math.round(2 * capacity);
+  heading(`overload: ${fmt(rate)} echoes/s offered = 2 × the capacity of ${fmt(capacity)}/s (${how}), ${sockets} websocket clients, open loop, ${warmup} s warm-up, ${seconds} s counted`);
+  const r = await openLoopRun(ctx, { rate, clients: sockets, warmup, seconds });
+  const share = (100 * r.served) / capacity;
+  line("served, share of the capacity", `${fmt(share)}%`, "overloadServedPercent", share);
+  line("unanswered, overload", `${fmt(r.load.unanswered)}`, "overloadUnanswered", r.load.unanswered);
+  Object.assign(ctx.figures, {
+    overloadCapacityPerSecond: round(capacity), overloadOfferedPerSecond: round(r.offered),
+    overloadServedPerSecond: round(r.served), overloadServedPercent: round(share),
+    overloadRefused: r.load.refused, overloadUnanswered: r.load.unanswered,
+    overloadRefusalP99Ms: round(percentile(r.load.refusedRtt, 0.99), 1) ?? null,
+    overloadP50Ms: round(percentile(r.load.rtt, 0.5), 2), overloadP99Ms: round(percentile(r.load.rtt, 0.99), 2),
+  });
+}
+
+/** An open-loop run on the main host; prints what was offered, served, refused, unanswered. */
+async function openLoopRun(ctx, { rate, clients, warmup, seconds }) {
+  const host = await ctx.host("main");
+  const socketsOpen = await openSockets(host.url, clients, Math.min(clients, 100));
   if (socketsOpen.failures) throw new Error(`${socketsOpen.failures} of ${clients} clients could not connect: ${socketsOpen.firstError}`);
   const window = cpuWindow(host, ctx);
   const load = await openLoop(socketsOpen.sockets, { rate, warmupS: warmup, measureS: seconds, ...window.edges });
   socketsOpen.close();
   const { cpu, node, machine } = window.result();
   const served = load.acked / load.elapsedS;
-  line("offered", `${fmt(load.sent / load.elapsedS)} echoes/s (${fmt(load.sent)} in ${fmt(load.elapsedS, 1)} s)`);
+  const offered = load.sent / load.elapsedS;
+  line("offered", `${fmt(offered)} echoes/s (${fmt(load.sent)} in ${fmt(load.elapsedS, 1)} s)`);
   line("served", `${fmt(served)} echoes/s = ${fmt((100 * load.acked) / Math.max(1, load.sent))}% of offered`);
   line("refused with an error ack", `${fmt(load.refused)}${load.firstRefusal ? ` (first: ${load.firstRefusal})` : ""}`);
+  if (load.refused) {
+    note(`(refusals answered in p50 ${fmt(percentile(load.refusedRtt, 0.5), 1)} ms, p99 ${fmt(percentile(load.refusedRtt, 0.99), 1)} ms)`);
+  }
   line("unanswered within 30 s", `${fmt(load.unanswered)}`);
   const perEcho = Object.entries(cpu.byName).map(([n, s]) => `${n} ${fmt((1000 * s) / Math.max(1, load.acked), 3)}`).join(", ");
-  line("CPU-ms per served echo", `${fmt((1000 * cpu.total) / Math.max(1, load.acked), 3)} (${perEcho})`);
+  const cpuMsPerEcho = (1000 * cpu.total) / Math.max(1, load.acked);
+  line("CPU-ms per served echo", `${fmt(cpuMsPerEcho, 3)} (${perEcho})`);
   line("echoes per CPU-second (paced)", `${fmt(load.acked / cpu.total)} echoes/CPU-s`);
   line("round trip under this load", `p50 ${fmt(percentile(load.rtt, 0.5), 2)} ms, p99 ${fmt(percentile(load.rtt, 0.99), 2)} ms`);
   const nodeCpuS = (node.user + node.system) / 1e6;
   note(`(the node client used ${fmt(nodeCpuS, 2)} CPU-s; ${othersText(machine, cpu.total + nodeCpuS, load.elapsedS)})`);
-  Object.assign(ctx.figures, {
-    pacedOfferedPerSecond: round(load.sent / load.elapsedS), pacedServedPerSecond: round(served),
-    pacedRefused: load.refused, pacedUnanswered: load.unanswered,
-    pacedCpuMsPerEcho: round((1000 * cpu.total) / Math.max(1, load.acked), 3),
-    pacedCpuMsPerEchoByProcess: Object.fromEntries(Object.entries(cpu.byName).map(([n, s]) => [n, round((1000 * s) / Math.max(1, load.acked), 3)])),
-    pacedEchoesPerCpuSecond: round(load.acked / cpu.total),
-    pacedP50Ms: round(percentile(load.rtt, 0.5), 2), pacedP99Ms: round(percentile(load.rtt, 0.99), 2),
-  });
+  return {
+    load, served, offered, cpu, cpuMsPerEcho,
+    cpuMsPerEchoByProcess: Object.fromEntries(Object.entries(cpu.byName).map(([n, s]) => [n, round((1000 * s) / Math.max(1, load.acked), 3)])),
+  };
 }
 
 /** 8: the JVM options of the host and each worker (from /proc/<pid>/cmdline), and the java version. */
@@ -390,6 +471,7 @@ export const PHASES = [
   { name: "footprint", run: footprint, host: "main" },
   { name: "throughput", run: throughput, host: "main" },
   { name: "paced", run: paced, host: "main" },
+  { name: "overload", run: overload, host: "main" },
   { name: "sockets", run: sockets, host: "connections" },
   { name: "setups", run: setups, host: "connections" },
 ];

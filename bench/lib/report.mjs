@@ -25,6 +25,9 @@ export const GOALS = {
   echoesPerCpuSecond: { op: ">=", target: 5000, unit: "echoes/CPU-s", digits: 0 },
   echoP50Ms: { op: "<=", target: 0.5, unit: "ms", digits: 2 },
   echoP99Ms: { op: "<=", target: 2, unit: "ms", digits: 2 },
+  warmupPercentOfSteady: { op: ">=", target: 75, unit: "% of steady", digits: 0 },
+  overloadServedPercent: { op: ">=", target: 90, unit: "% of capacity", digits: 0 },
+  overloadUnanswered: { op: "<=", target: 0, unit: "requests", digits: 0 },
 };
 
 /** true / false, or null when there is no value. */

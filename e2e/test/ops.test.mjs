@@ -2,7 +2,13 @@
 // (--console), /health and /metrics (issue 7, design §12).
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { TESTCHAT, connect, contextFor, echo, next, request, serverForTests, startHost, startRedis, waitFor } from "../lib/harness.mjs";
+import { spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import {
+  TESTCHAT, connect, contextFor, echo, freePort, hostCommand, next, request, serverForTests, startHost, startRedis, waitFor,
+} from "../lib/harness.mjs";
 import { creds, verb } from "../lib/testchat.mjs";
 
 const server = serverForTests({ args: ["--console"], stdin: true, config: { janitor: { intervalMs: 60_000 } } });
@@ -156,6 +162,45 @@ describe("/health and /metrics", () => {
       assert.match(await (await fetch(`${host.url}/metrics`)).text(), /sockethub_redis_errors_total [1-9]/);
     } finally {
       await host.stop();
+    }
+  });
+  it("answers 503 while a configured Redis that is not up yet is waited for, then starts", async () => {
+    const redisPort = await freePort();
+    const port = await freePort();
+    const dir = mkdtempSync(join(tmpdir(), "sockethub-e2e-"));
+    mkdirSync(join(dir, "deploy"));
+    writeFileSync(join(dir, "sockethub.config.json"), "{}");
+    const child = spawn(...hostCommand(["--port", String(port), "--config", join(dir, "sockethub.config.json"),
+      "--redis.url", `redis://127.0.0.1:${redisPort}`, "--deploy", join(dir, "deploy")]), { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
+    let log = "";
+    child.stdout.on("data", (c) => { log += c; });
+    child.stderr.on("data", (c) => { log += c; });
+    const exited = new Promise((ok) => child.once("exit", ok));
+    let redis;
+    try {
+      await waitFor(() => log.includes(`Redis at redis://127.0.0.1:${redisPort} does not answer; retrying every second`), 30_000, "the wait's log line");
+      const health = await waitFor(async () => { try { return await fetch(`http://127.0.0.1:${port}/health`); } catch { return null; } }, 10_000, "/health");
+      assert.equal(health.status, 503);
+      assert.deepEqual(await health.json(), { redis: "unreachable", workers: [], status: "unavailable" });
+      const page = await fetch(`http://127.0.0.1:${port}/sockethub/?EIO=4&transport=polling`);
+      assert.equal(page.status, 503, "the Socket.IO path is unavailable too (clients retry)");
+      await page.text();
+      redis = await startRedis({ own: true, port: redisPort });
+      await waitFor(() => /sockethub listening on ws:/.test(log), 60_000, "listening once Redis answers");
+      assert.match(log, new RegExp(`Redis at redis://127.0.0.1:${redisPort} answers`));
+      const socket = await connect(`http://127.0.0.1:${port}`, ["websocket"]);
+      try {
+        const answer = await request(socket, "message", echo("after the wait"), 30_000);
+        assert.equal(answer.object?.content, "after the wait", JSON.stringify(answer));
+      } finally {
+        socket.close();
+      }
+      const ok = await waitFor(async () => { const r = await fetch(`http://127.0.0.1:${port}/health`); return r.status === 200 ? r : null; }, 30_000, "/health 200");
+      assert.equal((await ok.json()).redis, "ok");
+    } finally {
+      child.kill("SIGTERM");
+      await exited;
+      await redis?.stop();
     }
   });
 });

@@ -80,6 +80,7 @@ public class GatewayComponent {
     private volatile Gateway gateway;
     private SocketIoTransport transport;
     private NodeLiveness liveness;
+    private org.sockethub.gateway.ops.RedisState redisState;
     private GatewayConfig config;
     private final Metrics metrics = new Metrics();
     private boolean active;
@@ -139,7 +140,7 @@ public class GatewayComponent {
         // every job schedules its timeout and cancels it when answered: drop cancelled ones at once
         pool.setRemoveOnCancelPolicy(true);
         timers = pool;
-        org.sockethub.gateway.ops.RedisState redisState = new org.sockethub.gateway.ops.RedisState(() -> timers.execute(() -> {
+        redisState = new org.sockethub.gateway.ops.RedisState(() -> timers.execute(() -> {
             JobRouter r = router;
             if (r != null) {
                 r.redisReturned();
@@ -209,6 +210,9 @@ public class GatewayComponent {
     void deactivate() throws Exception {
         synchronized (this) {
             active = false;
+        }
+        if (redisState != null) { // connections close on purpose from here on
+            redisState.close();
         }
         if (status != null) {
             try {

@@ -81,7 +81,10 @@ final class HostMain {
         RedisLocator.Choice redis;
         try {
             redis = RedisLocator.locate(config.path("redis").path("url").asText(""), RedisLocator.LOCAL,
-                    config.path("redis").path("startWaitMs").asLong(30_000), line -> System.err.println("sockethub: " + line));
+                    config.path("redis").path("startWaitMs").asLong(30_000), line -> System.err.println("sockethub: " + line),
+                    // the port answers 503 (/health: Redis unreachable) while the host waits
+                    () -> WaitingHealth.open(config.path("sockethub").path("host").asText("localhost"),
+                            config.path("sockethub").path("port").asInt(), line -> System.err.println("sockethub: " + line)));
         } catch (ConfigException e) {
             System.err.println("sockethub: " + e.getMessage());
             return 1;

@@ -45,8 +45,18 @@ final class RedisLocator {
      * @throws ConfigException if none can be used
      */
     static Choice locate(String configured, String local, long waitMs, java.util.function.Consumer<String> log) throws ConfigException {
+        return locate(configured, local, waitMs, log, () -> () -> { });
+    }
+
+    /**
+     * @param whileWaiting opened when a configured Redis is waited for, closed when the wait ends
+     *                     (the port's placeholder: {@link WaitingHealth})
+     * @see #locate(String, String, long, java.util.function.Consumer)
+     */
+    static Choice locate(String configured, String local, long waitMs, java.util.function.Consumer<String> log,
+            java.util.function.Supplier<AutoCloseable> whileWaiting) throws ConfigException {
         if (configured != null && !configured.isEmpty()) {
-            if (!answers(configured) && !waitFor(configured, waitMs, log)) {
+            if (!answers(configured) && !waitFor(configured, waitMs, log, whileWaiting)) {
                 throw new ConfigException("Redis at " + redact(configured) + " does not answer");
             }
             return new Choice(configured, "configured", null);
@@ -78,11 +88,21 @@ final class RedisLocator {
     }
 
     /** A configured Redis that is not up yet (started after the server, e.g. by systemd): waited for. */
-    private static boolean waitFor(String url, long waitMs, java.util.function.Consumer<String> log) {
+    private static boolean waitFor(String url, long waitMs, java.util.function.Consumer<String> log,
+            java.util.function.Supplier<AutoCloseable> whileWaiting) {
         if (waitMs <= 0) {
             return false;
         }
         log.accept("Redis at " + redact(url) + " does not answer; retrying every second for up to " + waitMs / 1000 + " s (redis.startWaitMs)");
+        try (AutoCloseable placeholder = whileWaiting.get()) {
+            return waitFor(url, waitMs, log);
+        } catch (Exception e) { // closing the placeholder
+            log.accept("closing the placeholder: " + e);
+            return answers(url);
+        }
+    }
+
+    private static boolean waitFor(String url, long waitMs, java.util.function.Consumer<String> log) {
         long deadline = System.currentTimeMillis() + waitMs;
         while (System.currentTimeMillis() < deadline) {
             try {

@@ -16,6 +16,7 @@ public final class RedisState implements ConnectionListener, BooleanSupplier {
     private static final Logger LOG = LoggerFactory.getLogger(RedisState.class);
 
     private volatile boolean reachable = true;
+    private volatile boolean closed;
     private final Runnable onReturn;
 
     /** @param onReturn run (on a Redis client thread: hand it over) when Redis is reachable again after it was lost */
@@ -25,7 +26,7 @@ public final class RedisState implements ConnectionListener, BooleanSupplier {
 
     @Override
     public void onConnect(InetSocketAddress address) {
-        if (!reachable) {
+        if (!reachable && !closed) {
             reachable = true;
             LOG.info("Redis at {} is reachable again: jobs are taken again", address);
             onReturn.run();
@@ -34,10 +35,15 @@ public final class RedisState implements ConnectionListener, BooleanSupplier {
 
     @Override
     public void onDisconnect(InetSocketAddress address) {
-        if (reachable) {
+        if (reachable && !closed) {
             reachable = false;
             LOG.warn("Redis at {} is unreachable: jobs are refused (\"failed to add job to queue: Redis is unreachable\") until it is back", address);
         }
+    }
+
+    /** The gateway stops: its client's connections close on purpose, nothing to tell. */
+    public void close() {
+        closed = true;
     }
 
     /** @return whether Redis is reachable */
