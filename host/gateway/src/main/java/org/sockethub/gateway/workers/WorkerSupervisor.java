@@ -540,10 +540,33 @@ public final class WorkerSupervisor implements AutoCloseable {
         Logger log = LoggerFactory.getLogger("org.sockethub.worker." + w.name);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(stderr, StandardCharsets.UTF_8))) {
             for (String line; (line = r.readLine()) != null; ) {
-                log.info(line);
+                relayLine(log, w.name, line);
             }
         } catch (IOException ignored) {
             // the worker is gone
+        }
+    }
+
+    private static final java.util.regex.Pattern WORKER_LINE = java.util.regex.Pattern.compile("(TRACE|DEBUG|INFO|WARN|ERROR) (\\S+) - (.*)", java.util.regex.Pattern.DOTALL);
+
+    /**
+     * One line of a worker's stderr at the level the worker logged it, under the worker's name
+     * once: "LEVEL name - text" (the worker's own logger) becomes "text", "LEVEL Other - text" (a
+     * platform's logger) "Other - text"; anything else (a JVM message, a stack trace) as it is.
+     */
+    static void relayLine(Logger log, String worker, String line) {
+        java.util.regex.Matcher m = WORKER_LINE.matcher(line);
+        if (!m.matches()) {
+            log.info(line);
+            return;
+        }
+        String text = m.group(2).equals(worker) ? m.group(3) : m.group(2) + " - " + m.group(3);
+        switch (m.group(1)) {
+            case "ERROR" -> log.error(text);
+            case "WARN" -> log.warn(text);
+            case "DEBUG" -> log.debug(text);
+            case "TRACE" -> log.trace(text);
+            default -> log.info(text);
         }
     }
 
