@@ -56,7 +56,7 @@ export async function startRedis({ own = false, port: wanted } = {}) {
   const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
     "--protected-mode", "yes"], { stdio: ["ignore", "pipe", "pipe"] });
   await waitForLine(child, /Ready to accept connections/, 10_000, "redis-server");
-  return { url: `redis://127.0.0.1:${port}`, stop: () => stopProcess(child) };
+  return { url: `redis://127.0.0.1:${port}`, stop: (signal) => stopProcess(child, signal) };
 }
 
 async function stopProcess(child, signal = "SIGTERM") {

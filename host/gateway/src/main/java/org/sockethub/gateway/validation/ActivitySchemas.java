@@ -49,7 +49,15 @@ public final class ActivitySchemas {
         RESPONSES
     }
 
-    private record Compiled(Schema schema, JsonNode root) {
+    /**
+     * @param schema the schema as written: its errors are the ones reported
+     * @param root   its JSON
+     * @param quick  the same schema with its mutually exclusive {@code oneOf}s read as {@code
+     *               anyOf} ({@link #withExclusiveOneOfsAsAnyOf}): it admits exactly what {@code
+     *               schema} admits, and stops at the first branch that matches instead of
+     *               building the errors of every other; {@code null} when there is none
+     */
+    private record Compiled(Schema schema, JsonNode root, Schema quick) {
     }
 
     private final Compiled envelope;
@@ -60,14 +68,131 @@ public final class ActivitySchemas {
      */
     public ActivitySchemas(Map<String, Map<Kind, ObjectNode>> schemas) {
         SchemaRegistry registry = SchemaRegistry.withDefaultDialect(dialect());
-        this.envelope = new Compiled(registry.getSchema(SchemaLocation.of(ENVELOPE_ID), ENVELOPE), ENVELOPE);
-        schemas.forEach((platform, kinds) -> kinds.forEach((kind, node) -> {
-            String id = "https://sockethub.org/schemas/v0/context/" + platform + "/" + kind.name().toLowerCase();
-            platformSchemas.put(platform + "/" + kind, new Compiled(registry.getSchema(SchemaLocation.of(id), node), node));
-        }));
+        this.envelope = compile(registry, ENVELOPE_ID, ENVELOPE);
+        schemas.forEach((platform, kinds) -> kinds.forEach((kind, node) -> platformSchemas.put(platform + "/" + kind,
+                compile(registry, "https://sockethub.org/schemas/v0/context/" + platform + "/" + kind.name().toLowerCase(), node))));
     }
 
-    private static Dialect dialect() {
+    private static Compiled compile(SchemaRegistry registry, String id, JsonNode root) {
+        JsonNode quick = withExclusiveOneOfsAsAnyOf(root);
+        if (quick == null) {
+            return new Compiled(registry.getSchema(SchemaLocation.of(id), root), root, null);
+        }
+        String quickId = id + "-quick";
+        if (quick.has("$id")) {
+            ((ObjectNode) quick).put("$id", quickId);
+        }
+        return new Compiled(registry.getSchema(SchemaLocation.of(id), root), root, registry.getSchema(SchemaLocation.of(quickId), quick));
+    }
+
+    /**
+     * A copy of a schema in which every {@code oneOf} whose branches cannot match the same value
+     * is an {@code anyOf}: for such branches "exactly one matches" and "at least one matches" are
+     * the same statement, and a validator may stop at the first branch that matches. Branches
+     * are mutually exclusive here when each (or a local {@code $ref} to it) admits objects only
+     * (its own {@code "type": "object"}, or the {@code oneOf}'s schema's), requires one same
+     * property, and fixes it with {@code const} or {@code enum} to strings no other branch
+     * allows: the envelope's actor and target types, a platform's object types.
+     *
+     * @param root a schema
+     * @return the copy, or {@code null} if no {@code oneOf} qualifies
+     */
+    static JsonNode withExclusiveOneOfsAsAnyOf(JsonNode root) {
+        JsonNode copy = root.deepCopy();
+        return rewriteExclusive(copy, copy) ? copy : null;
+    }
+
+    private static boolean rewriteExclusive(JsonNode node, JsonNode root) {
+        boolean changed = false;
+        if (node instanceof ObjectNode object) {
+            JsonNode oneOf = object.get("oneOf");
+            if (oneOf != null && oneOf.isArray() && !object.has("anyOf") && exclusive(oneOf, object, root)) {
+                object.set("anyOf", object.remove("oneOf"));
+                changed = true;
+            }
+            for (JsonNode child : object) {
+                changed |= rewriteExclusive(child, root);
+            }
+        } else if (node != null && node.isArray()) {
+            for (JsonNode child : node) {
+                changed |= rewriteExclusive(child, root);
+            }
+        }
+        return changed;
+    }
+
+    private static boolean exclusive(JsonNode branches, JsonNode parent, JsonNode root) {
+        if (branches.size() < 2) {
+            return false;
+        }
+        boolean objectsOnly = "object".equals(parent.path("type").asText(null));
+        List<JsonNode> resolved = new ArrayList<>();
+        for (JsonNode branch : branches) {
+            JsonNode b = branch;
+            if (b.isObject() && b.size() == 1 && b.path("$ref").asText("").startsWith("#/")) {
+                b = root.at(b.get("$ref").asText().substring(1));
+            }
+            if (!b.isObject() || !(objectsOnly || "object".equals(b.path("type").asText(null)))) {
+                return false;
+            }
+            resolved.add(b);
+        }
+        for (JsonNode candidate : resolved.get(0).path("required")) {
+            String property = candidate.asText();
+            Set<String> taken = new java.util.HashSet<>();
+            boolean disjoint = true;
+            for (JsonNode b : resolved) {
+                Set<String> values = fixedStrings(b, property);
+                if (values == null || values.stream().anyMatch(taken::contains)) {
+                    disjoint = false;
+                    break;
+                }
+                taken.addAll(values);
+            }
+            if (disjoint) {
+                return true;
+            }
+        }
+        return false;
+    }
+
+    /** @return the strings a branch that requires {@code property} allows it, or {@code null} if not fixed to strings */
+    private static Set<String> fixedStrings(JsonNode branch, String property) {
+        boolean required = false;
+        for (JsonNode r : branch.path("required")) {
+            required |= r.asText().equals(property);
+        }
+        JsonNode spec = branch.path("properties").path(property);
+        if (!required || !spec.isObject()) {
+            return null;
+        }
+        Set<String> values = new java.util.HashSet<>();
+        if (spec.has("const")) {
+            if (!spec.get("const").isTextual()) {
+                return null;
+            }
+            values.add(spec.get("const").asText());
+        }
+        if (spec.has("enum")) {
+            Set<String> listed = new java.util.HashSet<>();
+            for (JsonNode v : spec.get("enum")) {
+                if (!v.isTextual()) {
+                    return null;
+                }
+                listed.add(v.asText());
+            }
+            if (spec.has("const")) {
+                values.retainAll(listed);
+            } else {
+                values = listed;
+            }
+        } else if (!spec.has("const")) {
+            return null;
+        }
+        return values;
+    }
+
+    static Dialect dialect() {
         // Unknown keywords are annotations, silently: "definitions/type/<name>" groups read as
         // keywords to networknt, and platform schemas may carry descriptive extras.
         return Dialect.builder(Dialects.getDraft7())
@@ -100,6 +225,9 @@ public final class ActivitySchemas {
     }
 
     private static Optional<String> run(Compiled compiled, JsonNode activity) {
+        if (compiled.quick() != null && compiled.quick().validate(activity).isEmpty()) {
+            return Optional.empty();
+        }
         List<Error> errors = compiled.schema().validate(activity);
         if (errors.isEmpty()) {
             return Optional.empty();
