@@ -18,13 +18,13 @@ import org.redisson.api.stream.PendingEntry;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamCreateGroupArgs;
 import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamReadArgs;
 import org.redisson.api.stream.StreamTrimArgs;
 import org.sockethub.gateway.ops.Metrics;
 import org.sockethub.jobs.JobCodec;
 import org.sockethub.jobs.JobEvent;
 import org.sockethub.jobs.JobRequest;
 import org.sockethub.jobs.JobStreams;
+import org.sockethub.jobs.StreamReads;
 import org.sockethub.jobs.RedisPipeline;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -536,7 +536,7 @@ public final class JobRouter implements AutoCloseable {
         while (running) {
             try {
                 Map<StreamMessageId, Map<String, String>> batch =
-                        events.read(StreamReadArgs.greaterThan(last).count(512).timeout(Duration.ofSeconds(1)));
+                        StreamReads.read(redis, events.getName(), last, 512, Duration.ofSeconds(1));
                 if (batch != null) {
                     for (Map.Entry<StreamMessageId, Map<String, String>> entry : batch.entrySet()) {
                         last = entry.getKey();
@@ -551,6 +551,9 @@ public final class JobRouter implements AutoCloseable {
                     trimmed = last;
                     trimmedAt = now;
                 }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             } catch (RuntimeException e) {
                 if (running) {
                     metrics.redisError();

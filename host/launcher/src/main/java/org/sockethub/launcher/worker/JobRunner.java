@@ -22,7 +22,6 @@ import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamCreateGroupArgs;
 import org.redisson.api.stream.StreamMessageId;
-import org.redisson.api.stream.StreamReadGroupArgs;
 import org.redisson.client.codec.StringCodec;
 import org.sockethub.api.Platform;
 import org.sockethub.api.PlatformDescriptor;
@@ -33,6 +32,7 @@ import org.sockethub.jobs.JobEvent;
 import org.sockethub.jobs.JobRequest;
 import org.sockethub.jobs.JobStreams;
 import org.sockethub.jobs.RedisPipeline;
+import org.sockethub.jobs.StreamReads;
 import org.sockethub.jobs.VerbTable;
 import org.sockethub.jobs.WorkerStart;
 import org.slf4j.Logger;
@@ -62,6 +62,7 @@ final class JobRunner {
     private final VerbTable verbs;
     private final JobCodec codec;
     private final ScheduledExecutorService timers;
+    private final RedissonClient redis;
     private final RStream<String, String> jobs;
     private final String eventsKey;
     private final RedisPipeline writer;
@@ -126,6 +127,7 @@ final class JobRunner {
         this.verbs = VerbTable.of(descriptor.instanceType());
         this.codec = codec;
         this.timers = timers;
+        this.redis = redis;
         this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), member.lane()));
         this.eventsKey = JobStreams.events(start.nodeId());
         this.writer = new RedisPipeline(redis);
@@ -150,8 +152,7 @@ final class JobRunner {
             int free = 1 + slots.drainPermits();
             Map<StreamMessageId, Map<String, String>> batch;
             try {
-                batch = jobs.readGroup(JobStreams.GROUP, start.consumer(),
-                        StreamReadGroupArgs.neverDelivered().count(free).timeout(Duration.ofSeconds(2)));
+                batch = StreamReads.readGroup(redis, jobs.getName(), JobStreams.GROUP, start.consumer(), free, Duration.ofSeconds(2));
             } catch (RuntimeException e) {
                 slots.release(free);
                 LOG.warn("reading jobs failed, retrying: {}", e.toString());

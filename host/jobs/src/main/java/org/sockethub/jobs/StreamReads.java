@@ -1,0 +1,120 @@
+package org.sockethub.jobs;
+
+import java.time.Duration;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.redisson.Redisson;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.client.RedisConnection;
+import org.redisson.client.RedisException;
+import org.redisson.client.codec.StringCodec;
+import org.redisson.client.protocol.RedisCommand;
+import org.redisson.client.protocol.RedisCommands;
+import org.redisson.connection.MasterSlaveEntry;
+
+/**
+ * The waiting stream reads of the job path: {@code XREAD … BLOCK} (the gateway's events) and
+ * {@code XREADGROUP … BLOCK} (a worker's jobs), each on a connection of the client's pool held
+ * for the wait, as Redisson holds one for its own blocking commands.
+ *
+ * <p>Not through Redisson's stream API: Redisson 4.7 completes every blocking command through a
+ * handler that calls {@code ServiceManager.isShuttingDown(null)} when the command succeeds, which
+ * throws a {@code NullPointerException} that its future then wraps in a {@code
+ * CompletionException}: two stack traces filled on every read that returns data, 3–4 % of the
+ * host's and of a worker's CPU under load (bench/README.md). Here the command goes straight to a
+ * pooled connection; a read that fails or outlives its deadline has its connection reconnected
+ * before it goes back to the pool (Redis may still answer the abandoned read on it), as Redisson
+ * does with its blocking commands.
+ */
+public final class StreamReads {
+
+    /** Added to a read's wait for its reply's deadline. */
+    private static final long REPLY_MARGIN_MS = 3_000;
+
+    private StreamReads() {
+    }
+
+    /**
+     * {@code XREAD COUNT <count> BLOCK <ms> STREAMS <key> <after>}.
+     *
+     * @param redis the client
+     * @param key   the stream
+     * @param after entries after this id
+     * @param count at most this many
+     * @param block how long to wait for an entry (at least 1 ms: {@code BLOCK 0} waits for ever)
+     * @return the entries, empty or {@code null} if none came within {@code block}
+     * @throws RedisException if Redis does not answer or answers with an error
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static Map<StreamMessageId, Map<String, String>> read(RedissonClient redis, String key, StreamMessageId after,
+            int count, Duration block) throws InterruptedException {
+        return run(redis, key, RedisCommands.XREAD_BLOCKING_SINGLE, block,
+                "COUNT", count, "BLOCK", millis(block), "STREAMS", key, after.toString());
+    }
+
+    /**
+     * {@code XREADGROUP GROUP <group> <consumer> COUNT <count> BLOCK <ms> STREAMS <key> >}: entries
+     * never delivered to the group.
+     *
+     * @param redis    the client
+     * @param key      the stream
+     * @param group    the consumer group
+     * @param consumer this consumer
+     * @param count    at most this many
+     * @param block    how long to wait for an entry (at least 1 ms)
+     * @return the entries, empty or {@code null} if none came within {@code block}
+     * @throws RedisException if Redis does not answer or answers with an error (e.g. {@code NOGROUP})
+     * @throws InterruptedException if interrupted while waiting
+     */
+    public static Map<StreamMessageId, Map<String, String>> readGroup(RedissonClient redis, String key, String group,
+            String consumer, int count, Duration block) throws InterruptedException {
+        return run(redis, key, RedisCommands.XREADGROUP_BLOCKING_SINGLE, block,
+                "GROUP", group, consumer, "COUNT", count, "BLOCK", millis(block), "STREAMS", key, ">");
+    }
+
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static Map<StreamMessageId, Map<String, String>> run(RedissonClient redis, String key,
+            RedisCommand<Map<StreamMessageId, Map<Object, Object>>> command, Duration block, Object... params)
+            throws InterruptedException {
+        MasterSlaveEntry entry = ((Redisson) redis).getCommandExecutor().getConnectionManager().getEntry(key);
+        long deadlineMs = block.toMillis() + REPLY_MARGIN_MS;
+        RedisConnection connection;
+        try {
+            connection = entry.connectionWriteOp(command).get(deadlineMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new RedisException("no connection to Redis for " + command.getName() + ": " + cause(e), cause(e));
+        }
+        boolean clean = false;
+        try {
+            Map<StreamMessageId, Map<Object, Object>> reply = connection.<Map<StreamMessageId, Map<Object, Object>>, Map<StreamMessageId, Map<Object, Object>>>
+                    async(deadlineMs, StringCodec.INSTANCE, command, params).toCompletableFuture().get();
+            clean = true;
+            return (Map) reply; // StringCodec: fields and values are Strings
+        } catch (ExecutionException e) {
+            // an error reply (e.g. NOGROUP) leaves the connection in step; a timeout or a lost connection may not
+            clean = cause(e) instanceof RedisException && !(cause(e) instanceof org.redisson.client.RedisTimeoutException)
+                    && !(cause(e) instanceof org.redisson.client.RedisConnectionException);
+            throw cause(e) instanceof RedisException r ? r : new RedisException(command.getName() + " failed: " + cause(e), cause(e));
+        } finally {
+            if (clean) {
+                entry.releaseWrite(connection);
+            } else {
+                connection.forceFastReconnectAsync().whenComplete((ok, error) -> entry.releaseWrite(connection));
+            }
+        }
+    }
+
+    private static Throwable cause(Exception e) {
+        return e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+    }
+
+    private static long millis(Duration block) {
+        if (block.toMillis() <= 0) {
+            throw new IllegalArgumentException("a read must block for 1 ms or more (BLOCK 0 waits for ever): " + block);
+        }
+        return block.toMillis();
+    }
+}

@@ -1,0 +1,106 @@
+package org.sockethub.jobs;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import java.net.InetAddress;
+import java.net.ServerSocket;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+import org.redisson.api.RStream;
+import org.redisson.api.RedissonClient;
+import org.redisson.api.stream.StreamAddArgs;
+import org.redisson.api.stream.StreamCreateGroupArgs;
+import org.redisson.api.stream.StreamMessageId;
+import org.redisson.client.RedisException;
+import redis.embedded.RedisServer;
+
+/**
+ * The job path's waiting reads: they wake when an entry arrives, return nothing after their wait,
+ * and hold their connection for the wait, so that other commands of the client are not queued
+ * behind them.
+ */
+class StreamReadsTest {
+
+    private static RedisServer server;
+    private static RedissonClient redis;
+
+    @BeforeAll
+    static void redis() throws Exception {
+        String url = System.getenv("REDIS_URL");
+        if (url == null || url.isEmpty()) {
+            int port;
+            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
+                port = s.getLocalPort();
+            }
+            server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
+                    .setting("save \"\"").setting("appendonly no").build();
+            server.start();
+            url = "redis://127.0.0.1:" + port;
+        }
+        redis = RedisClients.connect(url, 2, "stream-reads-test");
+    }
+
+    @AfterAll
+    static void stop() throws Exception {
+        redis.shutdown();
+        if (server != null) {
+            server.stop();
+        }
+    }
+
+    @Test
+    void aReadWakesWhenAnEntryArrivesWhileOtherCommandsGoOn() throws Exception {
+        String key = "stream-reads-test:" + System.nanoTime();
+        RStream<String, String> stream = redis.getStream(key);
+        long start = System.nanoTime();
+        CompletableFuture<Map<StreamMessageId, Map<String, String>>> read = CompletableFuture.supplyAsync(() -> {
+            try {
+                return StreamReads.read(redis, key, StreamMessageId.ALL, 10, Duration.ofSeconds(2));
+            } catch (InterruptedException e) {
+                throw new IllegalStateException(e);
+            }
+        });
+        Thread.sleep(200);
+        // the client's other commands are not held up by the waiting read (pool of 2)
+        for (int i = 0; i < 20; i++) {
+            redis.getBucket(key + ":b").set("x" + i);
+        }
+        stream.add(StreamAddArgs.entry("field", "value"));
+        Map<StreamMessageId, Map<String, String>> got = read.get(5, TimeUnit.SECONDS);
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertEquals(List.of(Map.of("field", "value")), List.copyOf(got.values()));
+        assertTrue(ms < 1500, "woke when the entry came, not at the end of its wait: " + ms + " ms");
+    }
+
+    @Test
+    void aGroupReadTakesWhatWasNeverDeliveredAndWaitsOutItsBlockOtherwise() throws Exception {
+        String key = "stream-reads-test:" + System.nanoTime();
+        RStream<String, String> stream = redis.getStream(key);
+        stream.createGroup(StreamCreateGroupArgs.name("g").makeStream().id(StreamMessageId.ALL));
+        stream.add(StreamAddArgs.entry("n", "1"));
+        stream.add(StreamAddArgs.entry("n", "2"));
+        Map<StreamMessageId, Map<String, String>> first = StreamReads.readGroup(redis, key, "g", "c", 10, Duration.ofMillis(300));
+        assertEquals(List.of(Map.of("n", "1"), Map.of("n", "2")), List.copyOf(first.values()));
+        long start = System.nanoTime();
+        Map<StreamMessageId, Map<String, String>> none = StreamReads.readGroup(redis, key, "g", "c", 10, Duration.ofMillis(300));
+        long ms = (System.nanoTime() - start) / 1_000_000;
+        assertTrue(none == null || none.isEmpty(), String.valueOf(none));
+        assertTrue(ms >= 250, "waited its block: " + ms + " ms");
+        // an error reply is an exception, and the connection stays usable
+        RedisException missing = assertThrows(RedisException.class,
+                () -> StreamReads.readGroup(redis, key + ":none", "g", "c", 1, Duration.ofMillis(50)));
+        assertTrue(String.valueOf(missing.getMessage()).contains("NOGROUP"), missing.getMessage());
+        stream.add(StreamAddArgs.entry("n", "3"));
+        assertEquals(List.of(Map.of("n", "3")),
+                List.copyOf(StreamReads.readGroup(redis, key, "g", "c", 10, Duration.ofMillis(300)).values()));
+        assertThrows(IllegalArgumentException.class, () -> StreamReads.read(redis, key, StreamMessageId.ALL, 1, Duration.ZERO));
+    }
+}
