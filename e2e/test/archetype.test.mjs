@@ -36,7 +36,7 @@ describe("a new platform from the archetype", () => {
   it("is generated and built offline", async () => {
     const started = Date.now();
     await mvn(work, "org.apache.maven.plugins:maven-archetype-plugin:3.3.1:generate", "-DinteractiveMode=false",
-      "-DarchetypeGroupId=org.sockethub", "-DarchetypeArtifactId=sockethub-platform-archetype", "-DarchetypeVersion=1.0.0-SNAPSHOT",
+      "-DarchetypeCatalog=local", "-DarchetypeGroupId=org.sockethub", "-DarchetypeArtifactId=sockethub-platform-archetype", "-DarchetypeVersion=1.0.0-SNAPSHOT",
       "-DgroupId=com.example", "-DartifactId=sockethub-platform-hello", "-Dversion=0.1.0", "-Dpackage=com.example.hello",
       "-DplatformId=hello", "-DclassName=Hello");
     await mvn(project, "package");
