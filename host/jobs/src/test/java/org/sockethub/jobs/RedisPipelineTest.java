@@ -2,8 +2,6 @@ package org.sockethub.jobs;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -15,36 +13,23 @@ import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.client.codec.StringCodec;
-import redis.embedded.RedisServer;
 
 /** Writes reach Redis in the order they were made, over a pool of connections, batched under load. */
 class RedisPipelineTest {
 
-    private static RedisServer server;
+    private static TestRedis server;
     private static RedissonClient redis;
 
     @BeforeAll
     static void redis() throws Exception {
-        String url = System.getenv("REDIS_URL");
-        if (url == null || url.isEmpty()) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
-            }
-            server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
-                    .setting("save \"\"").setting("appendonly no").build();
-            server.start();
-            url = "redis://127.0.0.1:" + port;
-        }
-        redis = RedisClients.connect(url, 8, "redis-pipeline-test");
+        server = TestRedis.start();
+        redis = RedisClients.connect(server.url(), 8, "redis-pipeline-test");
     }
 
     @AfterAll
     static void stop() throws Exception {
         redis.shutdown();
-        if (server != null) {
-            server.stop();
-        }
+        server.close();
     }
 
     @Test

@@ -4,8 +4,6 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
@@ -20,7 +18,6 @@ import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamCreateGroupArgs;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.client.RedisException;
-import redis.embedded.RedisServer;
 
 /**
  * The job path's waiting reads: they wake when an entry arrives, return nothing after their wait,
@@ -29,31 +26,19 @@ import redis.embedded.RedisServer;
  */
 class StreamReadsTest {
 
-    private static RedisServer server;
+    private static TestRedis server;
     private static RedissonClient redis;
 
     @BeforeAll
     static void redis() throws Exception {
-        String url = System.getenv("REDIS_URL");
-        if (url == null || url.isEmpty()) {
-            int port;
-            try (ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress())) {
-                port = s.getLocalPort();
-            }
-            server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
-                    .setting("save \"\"").setting("appendonly no").build();
-            server.start();
-            url = "redis://127.0.0.1:" + port;
-        }
-        redis = RedisClients.connect(url, 2, "stream-reads-test");
+        server = TestRedis.start();
+        redis = RedisClients.connect(server.url(), 2, "stream-reads-test");
     }
 
     @AfterAll
     static void stop() throws Exception {
         redis.shutdown();
-        if (server != null) {
-            server.stop();
-        }
+        server.close();
     }
 
     @Test
