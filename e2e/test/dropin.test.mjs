@@ -118,6 +118,40 @@ describe("a platform JAR in deploy/", () => {
   });
 });
 
+describe("several JARs of one platform in deploy/", () => {
+  it("runs the highest version, logs the others as inactive, and falls back to the next when it is removed", async () => {
+    const socket = await client();
+    const variant = (version, build) => jarVariant(DROPTEST, join(work, `droptest-${version}.jar`), {
+      manifest: { "Bundle-Version": version }, files: { "droptest-build.txt": `${build}\n` },
+    });
+    const log = () => server.host.log();
+    const mark = log().length;
+    drop(variant("1.0.0", "one"), deploy, "droptest-1.0.0.jar");
+    await registryWhen(socket, (r) => droptestIn(r)?.version === "1.0.0", "droptest 1.0.0");
+    // a version bump written beside the old file: the new one runs
+    drop(variant("1.1.0", "two"), deploy, "droptest-1.1.0.jar");
+    await registryWhen(socket, (r) => droptestIn(r)?.version === "1.1.0", "droptest 1.1.0");
+    assert.equal((await request(socket, "message", say("echo", "bumped"), 30_000)).object.content, "build two: bumped");
+    await waitFor(() => log().slice(mark).includes("platform droptest: droptest-1.1.0.jar (1.1.0) takes over; droptest-1.0.0.jar (1.0.0) is inactive"),
+      10_000, "the takeover's log line");
+    // an older file added later does not take over
+    drop(variant("0.9.0", "zero"), deploy, "droptest-0.9.0.jar");
+    await waitFor(() => log().slice(mark).includes("platform droptest: droptest-0.9.0.jar (0.9.0) is inactive: droptest-1.1.0.jar (1.1.0) runs"),
+      10_000, "the inactive file's log line");
+    assert.equal(droptestIn(await registry(socket)).version, "1.1.0");
+    // the running file removed: the next highest still in the folder runs
+    rmSync(join(deploy, "droptest-1.1.0.jar"));
+    await registryWhen(socket, (r) => droptestIn(r)?.version === "1.0.0", "droptest back at 1.0.0");
+    assert.match(log().slice(mark), /platform droptest: droptest-1\.1\.0\.jar removed; falling back to droptest-1\.0\.0\.jar \(1\.0\.0\)/);
+    assert.equal((await request(socket, "message", say("echo", "fallen back"), 30_000)).object.content, "build one: fallen back");
+    // the rest removed: gone
+    rmSync(join(deploy, "droptest-1.0.0.jar"));
+    await registryWhen(socket, (r) => droptestIn(r)?.version === "0.9.0", "droptest at 0.9.0");
+    rmSync(join(deploy, "droptest-0.9.0.jar"));
+    await registryWhen(socket, (r) => !droptestIn(r), "droptest gone");
+  });
+});
+
 describe("a bad JAR in deploy/", () => {
   const cases = [
     ["without its messages schema", { remove: ["schemas/messages.json"] },

@@ -92,7 +92,7 @@ describe("Karaf 4.4.10 with the sockethub features", () => {
 
   it("offers the sockethub:* console commands in Karaf's shell", async () => {
     const out = await karaf.client(["sockethub:platforms", "sockethub:workers", "sockethub:sessions"]);
-    assert.match(out, /PLATFORM\s+VERSION\s+BUNDLE\s+WORKER\s+INSTANCES/, out);
+    assert.match(out, /PLATFORM\s+VERSION\s+BUNDLE\s+FILE\s+WORKER\s+INSTANCES/, out);
     for (const platform of PLATFORMS) assert.match(out, new RegExp(`(?:^|[\\r\\n])${platform.id}\\s+\\S+\\s+org\\.sockethub\\.platform\\.${platform.id}.*up pid \\d+`), out);
     assert.match(out, /WORKER\s+PID\s+STATE\s+UPTIME\s+RESTARTS\s+JOBS/, out);
     assert.match(out, new RegExp(`${socket.id}\\s+socket\\s+127\\.0\\.0\\.1`), out);

@@ -32,8 +32,8 @@ async function run(command, until) {
 
 describe("the console (--console)", () => {
   it("lists platforms and workers", async () => {
-    const platforms = await run("sockethub:platforms", /dummy\s+\S+\s+org\.sockethub\.platform\.dummy.*up pid \d+\s+0/);
-    assert.match(platforms, /PLATFORM\s+VERSION\s+BUNDLE\s+WORKER\s+INSTANCES/);
+    const platforms = await run("sockethub:platforms", /dummy\s+\S+\s+org\.sockethub\.platform\.dummy\s+\S+\s+sockethub-platform-dummy-\S+\.jar\s+up pid \d+\s+0/);
+    assert.match(platforms, /PLATFORM\s+VERSION\s+BUNDLE\s+FILE\s+WORKER\s+INSTANCES/);
     const pid = await server.host.workerPid("dummy");
     assert.match(await run("sockethub:workers", new RegExp(`dummy\\s+${pid}\\s+up`)), /WORKER\s+PID\s+STATE\s+UPTIME\s+RESTARTS\s+JOBS/);
   });

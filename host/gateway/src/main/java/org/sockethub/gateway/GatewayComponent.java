@@ -38,6 +38,7 @@ import org.sockethub.gateway.http.HttpActionsServlet;
 import org.sockethub.gateway.http.HttpActionsSettings;
 import org.sockethub.gateway.http.StaticScriptsServlet;
 import org.sockethub.gateway.workers.JobRouter;
+import org.sockethub.gateway.workers.PlatformJars;
 import org.sockethub.gateway.workers.NodeLiveness;
 import org.sockethub.gateway.workers.WorkerSettings;
 import org.sockethub.gateway.workers.WorkerSupervisor;
@@ -286,9 +287,46 @@ public class GatewayComponent {
                 timers.schedule(() -> forgetUnlessReplaced(current), REPLACEMENT_GRACE_MS, TimeUnit.MILLISECONDS);
                 LOG.info("platform {} is being replaced; its worker drains", descriptor.id());
             } else {
-                forget(descriptor.id(), "Error: platform " + descriptor.id() + " was removed");
+                ServiceReference<Platform> next = highestOf(descriptor.id());
+                if (next != null) {
+                    LOG.info("platform {}: {} removed; falling back to {} ({})", descriptor.id(),
+                            PlatformJars.fileName(reference.getBundle()), PlatformJars.fileName(next.getBundle()),
+                            next.getBundle().getVersion());
+                    register(next, platforms.get(next)); // takes over as a replacement does: the old worker drains
+                } else {
+                    forget(descriptor.id(), "Error: platform " + descriptor.id() + " was removed");
+                }
             }
         }
+    }
+
+    /**
+     * @return among the platform services known now, the one of the highest bundle version that
+     *         declares this platform id (the most recently installed of equal versions), or
+     *         {@code null}
+     */
+    private ServiceReference<Platform> highestOf(String platformId) {
+        ServiceReference<Platform> best = null;
+        for (Map.Entry<ServiceReference<Platform>, Platform> e : platforms.entrySet()) {
+            String id;
+            try {
+                id = e.getValue().descriptor().id();
+            } catch (RuntimeException broken) {
+                continue;
+            }
+            if (!id.equals(platformId) || e.getKey().getBundle() == null) {
+                continue;
+            }
+            if (best == null) {
+                best = e.getKey();
+                continue;
+            }
+            int c = e.getKey().getBundle().getVersion().compareTo(best.getBundle().getVersion());
+            if (c > 0 || c == 0 && e.getKey().getBundle().getBundleId() > best.getBundle().getBundleId()) {
+                best = e.getKey();
+            }
+        }
+        return best;
     }
 
     /** @return whether the framework itself is stopping (not just this platform's bundle) */
@@ -333,7 +371,28 @@ public class GatewayComponent {
             return;
         }
         String location = reference.getBundle().getLocation();
-        boolean replacing = registry.snapshot().platform(descriptor.id()) != null;
+        PlatformRegistry.Entry running = registry.snapshot().platform(descriptor.id());
+        ServiceReference<Platform> best = highestOf(descriptor.id());
+        if (best != null && !best.equals(reference)) {
+            // several JARs of one platform (a version bump written beside the old file): the
+            // highest version runs, the others wait, each said once
+            LOG.info("platform {}: {} ({}) is inactive: {} ({}) runs, the highest version of it", descriptor.id(),
+                    PlatformJars.fileName(reference.getBundle()), reference.getBundle().getVersion(),
+                    PlatformJars.fileName(best.getBundle()), best.getBundle().getVersion());
+            if (running != null && running.location().equals(location)) {
+                register(best, platforms.get(best)); // the running JAR was rewritten with a lower version
+            }
+            return;
+        }
+        if (running != null && !running.location().equals(location)) {
+            org.osgi.framework.Bundle old = bundleContext.getBundle(running.location());
+            if (old != null && PlatformJars.fileStillThere(old)) {
+                LOG.info("platform {}: {} ({}) takes over; {} ({}) is inactive", descriptor.id(),
+                        PlatformJars.fileName(reference.getBundle()), reference.getBundle().getVersion(),
+                        PlatformJars.fileName(old), old.getVersion());
+            }
+        }
+        boolean replacing = running != null;
         registry.put(new PlatformRegistry.Entry(descriptor, location));
         ObjectNode merged = descriptor.config();
         merged.setAll(config.packageConfig(descriptor.id()));

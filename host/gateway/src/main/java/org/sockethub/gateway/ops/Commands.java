@@ -56,10 +56,10 @@ public final class Commands {
         return System.out; // Gogo gives each session its own System.out
     }
 
-    /** Lists the platforms: id, version, bundle, worker state, instances. */
+    /** Lists the platforms: id, version, bundle, the file it runs from, worker state, instances. */
     public void platforms() {
         PrintStream out = out();
-        out.printf("%-12s %-16s %-40s %-22s %s%n", "PLATFORM", "VERSION", "BUNDLE", "WORKER", "INSTANCES");
+        out.printf("%-12s %-16s %-40s %-44s %-22s %s%n", "PLATFORM", "VERSION", "BUNDLE", "FILE", "WORKER", "INSTANCES");
         for (PlatformRegistry.Entry e : registry.snapshot().platforms().values()) {
             String id = e.descriptor().id();
             var states = workers.states().stream().filter(s -> s.platformId().equals(id)).toList();
@@ -68,7 +68,9 @@ public final class Commands {
                     ? (states.get(0).alive() ? "up pid " + states.get(0).pid() : "down")
                     : states.stream().filter(WorkerSupervisor.State::alive).count() + "/" + states.size() + " up";
             long instances = gateway.instances().stream().filter(i -> i.platformId().equals(id)).count();
-            out.printf("%-12s %-16s %-40s %-22s %d%n", id, e.descriptor().version(), bundleName(e.location()), worker, instances);
+            Bundle bundle = context.getBundle(e.location());
+            out.printf("%-12s %-16s %-40s %-44s %-22s %d%n", id, e.descriptor().version(), bundleName(e.location()),
+                    bundle == null ? e.location() : org.sockethub.gateway.workers.PlatformJars.fileName(bundle), worker, instances);
         }
     }
 

@@ -57,6 +57,23 @@ public final class PlatformJars implements AutoCloseable {
     }
 
     /**
+     * @param bundle a platform bundle
+     * @return the name of the file it was installed from (a drop-in JAR), else its location
+     */
+    public static String fileName(Bundle bundle) {
+        String location = bundle.getLocation();
+        String path = location.startsWith("reference:") ? location.substring("reference:".length()) : location;
+        if (path.startsWith("file:")) {
+            try {
+                return Path.of(java.net.URI.create(path)).getFileName().toString();
+            } catch (RuntimeException notAFileUri) {
+                return location;
+            }
+        }
+        return location;
+    }
+
+    /**
      * Tells a replaced JAR from a removed one when its bundle goes away: FileInstall updates a
      * bundle whose file was overwritten (the file is there) and uninstalls one whose file was
      * deleted.
