@@ -215,6 +215,7 @@ public class GatewayComponent {
         if (redisState != null) { // connections close on purpose from here on
             redisState.close();
         }
+        LOG.info("sockethub stopping");
         if (status != null) {
             try {
                 status.unregister();

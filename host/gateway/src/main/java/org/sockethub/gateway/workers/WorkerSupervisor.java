@@ -781,6 +781,9 @@ public final class WorkerSupervisor implements AutoCloseable {
                 exits.add(w.terminateAsync(settings.stopGraceMs()));
             }
             draining.forEach(w -> exits.add(w.terminateAsync(settings.stopGraceMs())));
+            if (!exits.isEmpty()) {
+                LOG.info("stopping {} worker(s): each gets up to {} ms to end its connections", exits.size(), settings.stopGraceMs());
+            }
             pendingLaunches.values().forEach(f -> f.cancel(false));
             pendingLaunches.clear();
             workers.clear();
