@@ -82,9 +82,19 @@ public final class StreamReads {
         MasterSlaveEntry entry = ((Redisson) redis).getCommandExecutor().getConnectionManager().getEntry(key);
         long deadlineMs = block.toMillis() + REPLY_MARGIN_MS;
         RedisConnection connection;
+        java.util.concurrent.CompletableFuture<RedisConnection> taking = entry.connectionWriteOp(command);
         try {
-            connection = entry.connectionWriteOp(command).get(deadlineMs, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException e) {
+            connection = taking.get(deadlineMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException | InterruptedException e) {
+            // a connection the pool hands over after all goes back to it
+            taking.whenComplete((late, error) -> {
+                if (late != null) {
+                    entry.releaseWrite(late);
+                }
+            });
+            if (e instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
             throw new RedisException("no connection to Redis for " + command.getName() + ": " + cause(e), cause(e));
         }
         boolean clean = false;
