@@ -24,8 +24,8 @@ import org.sockethub.jobs.JobCodec;
 import org.sockethub.jobs.JobEvent;
 import org.sockethub.jobs.JobRequest;
 import org.sockethub.jobs.JobStreams;
-import org.sockethub.jobs.StreamReads;
 import org.sockethub.jobs.RedisPipeline;
+import org.sockethub.jobs.StreamReads;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
