@@ -49,12 +49,12 @@ final class RedisLocator {
     }
 
     /**
-     * @param whileWaiting opened when a configured Redis is waited for, closed when the wait ends
-     *                     (the port's placeholder: {@link WaitingHealth})
+     * @param whileWaiting started when a configured Redis is waited for; what it returns is run
+     *                     when the wait ends (the port's placeholder: {@link WaitingHealth})
      * @see #locate(String, String, long, java.util.function.Consumer)
      */
     static Choice locate(String configured, String local, long waitMs, java.util.function.Consumer<String> log,
-            java.util.function.Supplier<AutoCloseable> whileWaiting) throws ConfigException {
+            java.util.function.Supplier<Runnable> whileWaiting) throws ConfigException {
         if (configured != null && !configured.isEmpty()) {
             if (!answers(configured) && !waitFor(configured, waitMs, log, whileWaiting)) {
                 throw new ConfigException("Redis at " + redact(configured) + " does not answer");
@@ -89,16 +89,16 @@ final class RedisLocator {
 
     /** A configured Redis that is not up yet (started after the server, e.g. by systemd): waited for. */
     private static boolean waitFor(String url, long waitMs, java.util.function.Consumer<String> log,
-            java.util.function.Supplier<AutoCloseable> whileWaiting) {
+            java.util.function.Supplier<Runnable> whileWaiting) {
         if (waitMs <= 0) {
             return false;
         }
         log.accept("Redis at " + redact(url) + " does not answer; retrying every second for up to " + waitMs / 1000 + " s (redis.startWaitMs)");
-        try (AutoCloseable placeholder = whileWaiting.get()) {
+        Runnable done = whileWaiting.get();
+        try {
             return waitFor(url, waitMs, log);
-        } catch (Exception e) { // closing the placeholder
-            log.accept("closing the placeholder: " + e);
-            return answers(url);
+        } finally {
+            done.run();
         }
     }
 

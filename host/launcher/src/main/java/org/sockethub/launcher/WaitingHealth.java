@@ -13,23 +13,20 @@ import java.nio.charset.StandardCharsets;
  * refused connection, and a Socket.IO client's connect fails at once and is retried. Closed before
  * the gateway opens the port.
  */
-final class WaitingHealth implements AutoCloseable {
+final class WaitingHealth {
 
     static final String BODY = "{\"redis\":\"unreachable\",\"workers\":[],\"status\":\"unavailable\"}";
 
-    private final HttpServer server;
-
-    private WaitingHealth(HttpServer server) {
-        this.server = server;
+    private WaitingHealth() {
     }
 
     /**
      * @param host the address the gateway will listen on
      * @param port its port
      * @param log  told when the port cannot be opened (the wait goes on without it)
-     * @return the open placeholder, or a no-op when the port could not be opened
+     * @return what closes the placeholder (a no-op when the port could not be opened)
      */
-    static AutoCloseable open(String host, int port, java.util.function.Consumer<String> log) {
+    static Runnable open(String host, int port, java.util.function.Consumer<String> log) {
         try {
             HttpServer server = HttpServer.create(new InetSocketAddress(host, port), 16);
             server.createContext("/", exchange -> {
@@ -48,15 +45,10 @@ final class WaitingHealth implements AutoCloseable {
                 }
             });
             server.start();
-            return new WaitingHealth(server);
+            return () -> server.stop(0);
         } catch (IOException | RuntimeException e) {
             log.accept("could not answer /health on " + host + ":" + port + " while waiting for Redis: " + e);
             return () -> { };
         }
-    }
-
-    @Override
-    public void close() {
-        server.stop(0);
     }
 }

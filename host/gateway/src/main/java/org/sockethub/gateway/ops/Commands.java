@@ -69,7 +69,8 @@ public final class Commands {
                     : states.stream().filter(WorkerSupervisor.State::alive).count() + "/" + states.size() + " up";
             long instances = gateway.instances().stream().filter(i -> i.platformId().equals(id)).count();
             Bundle bundle = context.getBundle(e.location());
-            out.printf("%-12s %-16s %-40s %-44s %-22s %d%n", id, e.descriptor().version(), bundleName(e.location()),
+            out.printf("%-12s %-16s %-40s %-44s %-22s %d%n", id, e.descriptor().version(),
+                    bundle == null ? e.location() : bundle.getSymbolicName() + " " + bundle.getVersion(),
                     bundle == null ? e.location() : org.sockethub.gateway.workers.PlatformJars.fileName(bundle), worker, instances);
         }
     }
@@ -168,11 +169,6 @@ public final class Commands {
             bundle.uninstall();
             out().println("uninstalled " + bundle.getSymbolicName());
         }
-    }
-
-    private String bundleName(String location) {
-        Bundle b = context.getBundle(location);
-        return b == null ? location : b.getSymbolicName() + " " + b.getVersion();
     }
 
     private static String age(long since) {

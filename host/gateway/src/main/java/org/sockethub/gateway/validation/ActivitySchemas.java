@@ -74,15 +74,16 @@ public final class ActivitySchemas {
     }
 
     private static Compiled compile(SchemaRegistry registry, String id, JsonNode root) {
+        Schema asWritten = registry.getSchema(SchemaLocation.of(id), root);
         JsonNode quick = withExclusiveOneOfsAsAnyOf(root);
         if (quick == null) {
-            return new Compiled(registry.getSchema(SchemaLocation.of(id), root), root, null);
+            return new Compiled(asWritten, root, null);
         }
         String quickId = id + "-quick";
         if (quick.has("$id")) {
             ((ObjectNode) quick).put("$id", quickId);
         }
-        return new Compiled(registry.getSchema(SchemaLocation.of(id), root), root, registry.getSchema(SchemaLocation.of(quickId), quick));
+        return new Compiled(asWritten, root, registry.getSchema(SchemaLocation.of(quickId), quick));
     }
 
     /**

@@ -61,16 +61,22 @@ public final class PlatformJars implements AutoCloseable {
      * @return the name of the file it was installed from (a drop-in JAR), else its location
      */
     public static String fileName(Bundle bundle) {
+        Path file = fileOf(bundle);
+        return file == null ? bundle.getLocation() : file.getFileName().toString();
+    }
+
+    /** @return the file a bundle was installed from ({@code file:} or {@code reference:file:}), or {@code null} */
+    private static Path fileOf(Bundle bundle) {
         String location = bundle.getLocation();
-        String path = location.startsWith("reference:") ? location.substring("reference:".length()) : location;
-        if (path.startsWith("file:")) {
-            try {
-                return Path.of(java.net.URI.create(path)).getFileName().toString();
-            } catch (RuntimeException notAFileUri) {
-                return location;
-            }
+        location = location.startsWith("reference:") ? location.substring("reference:".length()) : location;
+        if (!location.startsWith("file:")) {
+            return null;
         }
-        return location;
+        try {
+            return Path.of(java.net.URI.create(location));
+        } catch (RuntimeException notAFileUri) {
+            return null;
+        }
     }
 
     /**
@@ -82,16 +88,8 @@ public final class PlatformJars implements AutoCloseable {
      * @return whether it was installed from a file that still exists
      */
     public static boolean fileStillThere(Bundle bundle) {
-        String location = bundle.getLocation();
-        location = location.startsWith("reference:") ? location.substring("reference:".length()) : location;
-        if (!location.startsWith("file:")) {
-            return false;
-        }
-        try {
-            return Files.isRegularFile(Path.of(java.net.URI.create(location)));
-        } catch (RuntimeException notAFileUri) {
-            return false;
-        }
+        Path file = fileOf(bundle);
+        return file != null && Files.isRegularFile(file);
     }
 
     /** Writes the bundle's own entries (not its fragments'), manifest first. */
