@@ -74,6 +74,9 @@ public final class WorkerJvm {
         all.add(Path.of(System.getProperty("java.home"), "bin", "java").toString());
         all.addAll(options(maxHeapMb, command, extra, archiveKey));
         all.add("-Dsockethub.worker=" + name);
+        // the host's temporary folder (bin/sockethub keeps it in the server's folder) is the worker's:
+        // the worker's Felix cache is there, where the host looks for it (WorkerStart.cacheDir)
+        all.add("-Djava.io.tmpdir=" + System.getProperty("java.io.tmpdir"));
         all.addAll(command);
         return all;
     }

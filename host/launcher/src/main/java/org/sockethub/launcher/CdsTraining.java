@@ -105,6 +105,7 @@ final class CdsTraining {
             } catch (InterruptedException | IOException | RuntimeException ignored) {
                 // exiting anyway
             }
+            FelixBoot.deleteTree(work.toFile());
         }, "cds-training-workers"));
         return code;
     }

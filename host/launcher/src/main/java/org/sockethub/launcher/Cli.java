@@ -28,7 +28,7 @@ record Cli(Map<String, String> values, List<String> switches) {
               --host <address>      address to bind (env HOST; default 127.0.0.1)
               -c, --config <file>   configuration file (env SOCKETHUB_CONFIG; default ./sockethub.config.json)
               --redis.url <url>     Redis to use (env REDIS_URL); without one, 127.0.0.1:6379 if it answers,
-                                    else an embedded Redis
+                                    else an embedded Redis; "embedded" for the embedded one in any case
               --cors.origin <list>  allowed origins (env SOCKETHUB_CORS_ORIGIN; default *)
               --sentry.dsn <dsn>    report errors to Sentry (env SENTRY_DSN; off by default)
               --sentry-test         send a test event to the configured Sentry, then exit

@@ -50,9 +50,15 @@ final class Configuration {
         return out;
     }
 
-    static Configuration load(Cli cli, Map<String, String> env, Path workingDir) throws ConfigException {
+    /**
+     * @param workingDir what a path given on the command line or in {@code SOCKETHUB_CONFIG} is relative to
+     * @param base       where the default config file is, and what a relative {@code deploy.dir} of the
+     *                   file or the defaults is relative to ({@link Layout#base})
+     * @return the configuration, {@code deploy.dir} absolute
+     */
+    static Configuration load(Cli cli, Map<String, String> env, Path workingDir, Path base) throws ConfigException {
         ObjectNode config = readResource("defaults.json");
-        Path file = configFile(cli, env, workingDir);
+        Path file = configFile(cli, env, workingDir, base);
         if (file != null) {
             JsonNode fromFile;
             try {
@@ -66,12 +72,14 @@ final class Configuration {
             ConfigSchema.merge(config, (ObjectNode) fromFile);
         }
         applyEnvironment(config, env);
-        applyFlags(config, cli);
+        applyFlags(config, cli, workingDir);
         check(config, "configuration (after environment variables and flags)");
+        ObjectNode deploy = config.withObjectProperty("deploy");
+        deploy.put("dir", base.resolve(deploy.path("dir").asText("deploy")).normalize().toString());
         return new Configuration(config, file);
     }
 
-    private static Path configFile(Cli cli, Map<String, String> env, Path workingDir) throws ConfigException {
+    private static Path configFile(Cli cli, Map<String, String> env, Path workingDir, Path base) throws ConfigException {
         String explicit = cli.value("config");
         if (explicit == null) {
             explicit = nonEmpty(env.get("SOCKETHUB_CONFIG"));
@@ -83,7 +91,7 @@ final class Configuration {
             }
             return p;
         }
-        Path fallback = workingDir.resolve("sockethub.config.json");
+        Path fallback = base.resolve("sockethub.config.json");
         return Files.isRegularFile(fallback) ? fallback : null;
     }
 
@@ -129,14 +137,16 @@ final class Configuration {
         setText(config, "redis", "url", redisUrl);
     }
 
-    private static void applyFlags(ObjectNode config, Cli cli) throws ConfigException {
+    private static void applyFlags(ObjectNode config, Cli cli, Path workingDir) throws ConfigException {
         setInt(config, "sockethub", "port", cli.value("port"), "--port");
         setText(config, "sockethub", "host", cli.value("host"));
         setText(config, "redis", "url", cli.value("redis.url"));
         if (cli.value("cors.origin") != null) {
             config.withObjectProperty("sockethub").withObjectProperty("cors").put("origin", cli.value("cors.origin"));
         }
-        setText(config, "deploy", "dir", cli.value("deploy"));
+        if (cli.value("deploy") != null) {
+            setText(config, "deploy", "dir", workingDir.resolve(cli.value("deploy")).toString());
+        }
         setText(config, "sentry", "dsn", cli.value("sentry.dsn"));
         if (cli.has("examples")) {
             config.put("examples", true);

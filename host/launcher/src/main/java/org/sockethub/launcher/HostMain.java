@@ -46,12 +46,14 @@ final class HostMain {
             out.println(Layout.version());
             return 0;
         }
+        Layout layout = Layout.detect();
+        Path workingDir = Path.of("").toAbsolutePath();
         if (cli.values().containsKey("write-config")) {
-            return writeConfig(cli.value("write-config"), out);
+            return writeConfig(cli.value("write-config"), layout.base(workingDir), out);
         }
         Configuration configuration;
         try {
-            configuration = Configuration.load(cli, env, Path.of("").toAbsolutePath());
+            configuration = Configuration.load(cli, env, workingDir, layout.base(workingDir));
         } catch (ConfigException e) {
             System.err.println("sockethub: " + e.getMessage());
             return 1;
@@ -59,7 +61,6 @@ final class HostMain {
         ObjectNode config = configuration.json();
         configureLogging(config.path("logging").path("level").asText("info"));
         Logger log = LoggerFactory.getLogger("sockethub");
-        Layout layout = Layout.detect();
         if (ErrorReporting.start(config.path("sentry"), "host", Map.of())) {
             log.info("reporting errors to Sentry ({})", config.path("sentry").path("environment").asText("production"));
             Thread.setDefaultUncaughtExceptionHandler((thread, error) -> {
@@ -90,7 +91,7 @@ final class HostMain {
             return 1;
         }
         config.withObjectProperty("redis").put("url", redis.url());
-        Path deploy = Path.of(config.path("deploy").path("dir").asText("deploy")).toAbsolutePath();
+        Path deploy = Path.of(config.path("deploy").path("dir").asText());
 
         if (config.path("info").asBoolean()) {
             out.println("sockethub " + Layout.version());
@@ -185,18 +186,19 @@ final class HostMain {
         return 0;
     }
 
-    /** {@code --write-config}: every default, never over an existing file. */
-    private static int writeConfig(String target, PrintStream out) throws Exception {
+    /** {@code --write-config}: every default, never over an existing file; by default where it is read from. */
+    private static int writeConfig(String target, Path base, PrintStream out) throws Exception {
         String text = JSON.writerWithDefaultPrettyPrinter().writeValueAsString(Configuration.defaults()) + "\n";
         if ("-".equals(target)) {
             out.print(text);
             return 0;
         }
-        Path file = Path.of(target == null || target.isEmpty() ? "sockethub.config.json" : target).toAbsolutePath();
+        Path file = target == null || target.isEmpty() ? base.resolve("sockethub.config.json") : Path.of(target).toAbsolutePath();
         if (Files.exists(file)) {
             System.err.println("sockethub: " + file + " exists; not overwriting it");
             return 1;
         }
+        Files.createDirectories(file.getParent());
         Files.writeString(file, text);
         out.println("wrote " + file);
         return 0;

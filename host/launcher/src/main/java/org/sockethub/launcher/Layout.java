@@ -9,6 +9,11 @@ import java.nio.file.Path;
  * {@code lib/} (the class path), {@code bundles/} (the host's OSGi bundles),
  * {@code platforms/} (platform bundles shipped with the server) and {@code worker-bundles/}
  * (what a worker's Felix needs besides its platform).
+ * <p>
+ * A release (the layout unpacked from {@code dist}'s archive) has a {@code deploy/} folder of its
+ * own: its defaults ({@code sockethub.config.json}, a relative {@code deploy.dir}) are in its folder
+ * whatever the working directory, as a service's would be. The build's layout has none; there they
+ * are in the working directory, as with the reference server.
  *
  * @param home     the folder
  * @param launcher the launcher jar, or {@code null} when running from classes
@@ -24,6 +29,19 @@ record Layout(Path home, Path launcher) {
         } catch (URISyntaxException e) {
             throw new IllegalStateException(e);
         }
+    }
+
+    /** @return whether this is an unpacked release: it has a {@code deploy/} folder of its own */
+    boolean release() {
+        return launcher != null && Files.isDirectory(home.resolve("deploy"));
+    }
+
+    /**
+     * @param workingDir the process's working directory
+     * @return the folder that the default config file and a relative {@code deploy.dir} are in
+     */
+    Path base(Path workingDir) {
+        return release() ? home : workingDir;
     }
 
     Path bundles() {

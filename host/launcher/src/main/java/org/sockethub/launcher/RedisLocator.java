@@ -19,7 +19,59 @@ final class RedisLocator {
      * @param how      how it was chosen, for the log
      * @param embedded the embedded server to stop at exit, or {@code null}
      */
-    record Choice(String url, String how, RedisServer embedded) {
+    record Choice(String url, String how, Embedded embedded) {
+    }
+
+    /**
+     * An embedded {@code redis-server}: the library's binary and settings, but started and stopped
+     * here. The library's own start registers a JVM shutdown hook that stops Redis at once, while
+     * the server's own shutdown (its workers draining, its keys removed) still needs it: seconds of
+     * timed-out commands and warnings at every stop. This one ends when {@link #stop} is called,
+     * after the server's shutdown.
+     */
+    static final class Embedded {
+        private final Process process;
+        private final StringBuilder output = new StringBuilder();
+
+        private Embedded(Process process) {
+            this.process = process;
+            Thread drain = new Thread(() -> { // its output, kept for an error message
+                try (var in = new java.io.BufferedReader(new java.io.InputStreamReader(process.getInputStream(),
+                        java.nio.charset.StandardCharsets.UTF_8))) {
+                    for (String line; (line = in.readLine()) != null; ) {
+                        synchronized (output) {
+                            output.append(line).append('\n');
+                            if (output.length() > 4_000) {
+                                output.delete(0, output.length() - 4_000);
+                            }
+                        }
+                    }
+                } catch (IOException ignored) {
+                    // it ended
+                }
+            }, "embedded-redis-output");
+            drain.setDaemon(true);
+            drain.start();
+        }
+
+        private String output() {
+            synchronized (output) {
+                return output.toString().strip();
+            }
+        }
+
+        /** Stops it (SIGTERM, then SIGKILL after 5 s) and waits for that. */
+        void stop() throws IOException {
+            process.destroy();
+            try {
+                if (!process.waitFor(5, java.util.concurrent.TimeUnit.SECONDS)) {
+                    process.destroyForcibly().waitFor();
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                process.destroyForcibly();
+            }
+        }
     }
 
     private RedisLocator() {
@@ -27,6 +79,8 @@ final class RedisLocator {
 
     /** Where an unconfigured server looks first. */
     static final String LOCAL = "redis://127.0.0.1:6379";
+    /** The {@code redis.url} that asks for the embedded Redis even when one answers on {@link #LOCAL}. */
+    static final String EMBEDDED = "embedded";
 
     static Choice locate(String configured) throws ConfigException {
         return locate(configured, LOCAL);
@@ -55,6 +109,13 @@ final class RedisLocator {
      */
     static Choice locate(String configured, String local, long waitMs, java.util.function.Consumer<String> log,
             java.util.function.Supplier<Runnable> whileWaiting) throws ConfigException {
+        if (EMBEDDED.equals(configured)) {
+            try {
+                return embedded("embedded, as configured");
+            } catch (IOException | RuntimeException e) {
+                throw new ConfigException("the embedded Redis did not start: " + e.getMessage());
+            }
+        }
         if (configured != null && !configured.isEmpty()) {
             if (!answers(configured) && !waitFor(configured, waitMs, log, whileWaiting)) {
                 throw new ConfigException("Redis at " + redact(configured) + " does not answer");
@@ -81,10 +142,28 @@ final class RedisLocator {
 
     private static Choice embedded(String how) throws IOException {
         int port = freePort();
-        RedisServer server = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
-                .setting("save \"\"").setting("appendonly no").setting("protected-mode yes").build();
-        server.start();
-        return new Choice("redis://127.0.0.1:" + port, how, server);
+        // the binary and its config file are written to java.io.tmpdir (bin/sockethub: the server's tmp/)
+        java.util.List<String> command = RedisServer.newRedisServer().bind("127.0.0.1").port(port)
+                .setting("save \"\"").setting("appendonly no").setting("protected-mode yes").buildCommandArgs();
+        Embedded server = new Embedded(new ProcessBuilder(command).directory(new java.io.File(command.get(0)).getParentFile())
+                .redirectErrorStream(true).start());
+        String url = "redis://127.0.0.1:" + port;
+        long deadline = System.currentTimeMillis() + 10_000;
+        while (!answers(url)) {
+            if (!server.process.isAlive() || System.currentTimeMillis() > deadline) {
+                server.stop();
+                throw new IOException("redis-server " + (server.process.isAlive() ? "did not answer within 10 s" : "exited")
+                        + (server.output().isEmpty() ? "" : ": " + server.output()));
+            }
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                server.stop();
+                throw new IOException("interrupted while the embedded Redis started", e);
+            }
+        }
+        return new Choice(url, how, server);
     }
 
     /** A configured Redis that is not up yet (started after the server, e.g. by systemd): waited for. */

@@ -19,7 +19,7 @@ class ConfigurationTest {
         if (file != null) {
             Files.writeString(dir.resolve("sockethub.config.json"), file);
         }
-        return Configuration.load(Cli.parse(args), env, dir);
+        return Configuration.load(Cli.parse(args), env, dir, dir);
     }
 
     @Test
@@ -117,5 +117,25 @@ class ConfigurationTest {
     void unknownFlagsAreUsageErrors() {
         assertThrows(Cli.UsageException.class, () -> Cli.parse(new String[] {"--bogus"}));
         assertThrows(Cli.UsageException.class, () -> Cli.parse(new String[] {"--port"}));
+    }
+
+    @Test
+    void aReleaseKeepsItsDefaultsInItsFolderAndCommandLinePathsStayRelativeToTheWorkingDirectory() throws Exception {
+        Path release = Files.createDirectories(dir.resolve("release"));
+        Path elsewhere = Files.createDirectories(dir.resolve("elsewhere"));
+        Files.writeString(release.resolve("sockethub.config.json"), "{\"sockethub\":{\"port\":2222}}");
+        var fromRelease = Configuration.load(Cli.parse(new String[0]), Map.of(), elsewhere, release);
+        assertEquals(release.resolve("sockethub.config.json"), fromRelease.source());
+        assertEquals(2222, fromRelease.json().path("sockethub").path("port").asInt());
+        assertEquals(release.resolve("deploy").toString(), fromRelease.json().path("deploy").path("dir").asText());
+
+        Files.writeString(release.resolve("sockethub.config.json"), "{\"deploy\":{\"dir\":\"jars\"}}");
+        assertEquals(release.resolve("jars").toString(),
+                Configuration.load(Cli.parse(new String[0]), Map.of(), elsewhere, release).json().path("deploy").path("dir").asText());
+        assertEquals(elsewhere.resolve("mine").toString(), Configuration.load(Cli.parse(new String[] {"--deploy", "mine"}), Map.of(),
+                elsewhere, release).json().path("deploy").path("dir").asText());
+        Files.writeString(elsewhere.resolve("other.json"), "{}");
+        assertEquals(elsewhere.resolve("other.json"),
+                Configuration.load(Cli.parse(new String[] {"-c", "other.json"}), Map.of(), elsewhere, release).source());
     }
 }

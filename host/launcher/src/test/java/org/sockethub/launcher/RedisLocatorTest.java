@@ -45,6 +45,23 @@ class RedisLocatorTest {
     }
 
     @Test
+    void embeddedAsTheConfiguredUrlStartsOneEvenWhenTheLocalRedisAnswers() throws Exception {
+        RedisLocator.Choice local = RedisLocator.locate("", nothingListening());
+        try {
+            RedisLocator.Choice asked = RedisLocator.locate("embedded", local.url());
+            try {
+                assertNotNull(asked.embedded());
+                assertTrue(!asked.url().equals(local.url()) && RedisLocator.answers(asked.url()), asked.url());
+                assertEquals("embedded, as configured", asked.how());
+            } finally {
+                asked.embedded().stop();
+            }
+        } finally {
+            local.embedded().stop();
+        }
+    }
+
+    @Test
     void aConfiguredRedisThatIsNotUpYetIsWaitedFor() throws Exception {
         String url = nothingListening();
         int port = java.net.URI.create(url).getPort();

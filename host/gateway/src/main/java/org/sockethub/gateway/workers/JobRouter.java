@@ -593,6 +593,13 @@ public final class JobRouter implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        // the reader's wait ends within its BLOCK (1 s); interrupted, it would leave its connection to a
+        // reconnect that the commands below could be queued behind (seconds at every shutdown)
+        try {
+            reader.join(2_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
         reader.interrupt();
         pending.keySet().forEach(job -> answer(job, JobEvent.failure(job, "Error: server shutting down")));
         try {
