@@ -7,7 +7,7 @@
 import { after, describe, it } from "node:test";
 import assert from "node:assert/strict";
 import { execFileSync, spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, symlinkSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import { DROPTEST, ROOT, connect, contextFor, echo, freePort, request, waitFor } from "../lib/harness.mjs";
@@ -56,7 +56,7 @@ describe("the release archive", () => {
     const home = join(work, name);
     const shipped = tree(home);
     for (const path of ["bin/sockethub", "sockethub-launcher.jar", "sockethub.config.json", "LICENSE", "NOTICE", "THIRD-PARTY.txt",
-      "lib", "bundles", "platforms", "worker-bundles", "deploy", "cds"]) {
+      "lib", "bundles", "platforms", "worker-bundles", "deploy", "cds", "tmp"]) {
       assert.ok(shipped.includes(path), `${path} in the archive`);
     }
     assert.deepEqual(readdirSync(join(home, "deploy")), []);
@@ -132,5 +132,26 @@ describe("the release archive", () => {
     assert.deepEqual(outside, [], `written into the release outside tmp/, cds/ and deploy/: ${outside}`);
     console.log(`# the release wrote ${written.length} entries, all in tmp/, cds/ and deploy/; ${relative(work, home)} ran from ${cwd}`);
     assert.ok(statSync(join(home, "bin/sockethub")).mode & 0o100, "bin/sockethub is executable");
+  });
+
+  it("ships a systemd unit that systemd-analyze accepts for the unpacked folder", (t) => {
+    const home = join(work, readdirSync(work).find((n) => n.startsWith("sockethub-")));
+    const unit = readFileSync(join(home, "docs/sockethub.service"), "utf8");
+    assert.match(unit, /ExecStart=\/opt\/sockethub\/bin\/sockethub/);
+    assert.match(unit, /ReadWritePaths=\/opt\/sockethub\/deploy \/opt\/sockethub\/tmp \/opt\/sockethub\/cds/);
+    let analyze;
+    try {
+      analyze = execFileSync("bash", ["-c", "command -v systemd-analyze"]).toString().trim();
+    } catch {
+      t.skip("systemd-analyze is not installed");
+      return;
+    }
+    const dir = join(work, "unit");
+    mkdirSync(dir);
+    // the unit's paths pointed at the unpacked copy, and a user that exists here
+    writeFileSync(join(dir, "sockethub.service"), unit.replaceAll("/opt/sockethub", home)
+      .replace(/^User=.*$/m, "User=root").replace(/^Group=.*$/m, "Group=root"));
+    const out = execFileSync(analyze, ["verify", join(dir, "sockethub.service")], { stdio: ["ignore", "pipe", "pipe"] }).toString();
+    assert.doesNotMatch(out, /error|warning/i, out);
   });
 });

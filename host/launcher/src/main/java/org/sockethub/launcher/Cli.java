@@ -26,16 +26,19 @@ record Cli(Map<String, String> values, List<String> switches) {
 
               --port <n>            port to listen on (env PORT; default 10550)
               --host <address>      address to bind (env HOST; default 127.0.0.1)
-              -c, --config <file>   configuration file (env SOCKETHUB_CONFIG; default ./sockethub.config.json)
+              -c, --config <file>   configuration file (env SOCKETHUB_CONFIG; default ./sockethub.config.json,
+                                    a release's own in a release)
               --redis.url <url>     Redis to use (env REDIS_URL); without one, 127.0.0.1:6379 if it answers,
                                     else an embedded Redis; "embedded" for the embedded one in any case
               --cors.origin <list>  allowed origins (env SOCKETHUB_CORS_ORIGIN; default *)
               --sentry.dsn <dsn>    report errors to Sentry (env SENTRY_DSN; off by default)
               --sentry-test         send a test event to the configured Sentry, then exit
-              --deploy <dir>        drop-in folder for platform JARs (default ./deploy)
+              --deploy <dir>        drop-in folder for platform JARs (default ./deploy, a release's own in a release)
               --examples            serve the examples page at /examples
               --console             open the Gogo shell on this terminal (sockethub:platforms, ...)
               --info                print what would run, then exit
+              --cds-training        (bin/sockethub) write the class-data-sharing archives for this Java
+                                    into cds/ with a training start (~20 s), then exit
               --write-config [file] write every setting with its default to file (default
                                     ./sockethub.config.json; - for stdout), then exit
               -v, --version         print the version and exit
