@@ -226,3 +226,40 @@ describe("HTTP actions, operator settings", () => {
     assert.notEqual((await post(dummyEcho("x"), as("198.51.100.2"), host)).status, 429, "another address has its own count");
   });
 });
+
+describe("HTTP actions that wait", () => {
+  let host;
+  const waits = 100; // more than Jetty's pool has threads on any machine this runs on
+  before(async () => {
+    host = await startHost({ redisUrl: server.redis.url, config: {
+      httpActions: { enabled: true, requireRequestId: false, requestTimeoutMs: 6000, idleTimeoutMs: 6000 },
+      rateLimiter: { windowMs: 1000, maxRequests: 1000, maxConnectionsPerIp: 1000 },
+    } });
+    await warm(host);
+  });
+  after(async () => host?.stop());
+
+  it("hold none of the threads that serve sockets and /health", async () => {
+    const waiting = Array.from({ length: waits }, () => post({ ...dummyEcho("zzz"), type: "hang" }, {}, host).then(lines)
+      .catch((e) => [{ error: String(e) }]));
+    const connections = async () => Number((await (await fetch(`${host.url}/metrics`)).text())
+      .match(/^sockethub_connections (\d+)/m)?.[1] ?? 0);
+    const deadline = Date.now() + 5000;
+    while (await connections() < waits) {
+      assert.ok(Date.now() < deadline, "every request is in and waiting within 5 s");
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    const socket = await connect(host.url, ["websocket"]);
+    // dummy's worker runs as many jobs at once as it has slots, and the hangs hold them: the
+    // socket's work here is the host's own (upgrade, frame, credentials stored, ack)
+    const ack = await request(socket, "credentials", { "@context": contextFor("dummy"), type: "credentials",
+      actor: { id: "waiter@dummy", type: "person" }, object: { type: "credentials", secret: "s" } }, 2000);
+    assert.equal(ack?.error, undefined);
+    socket.close();
+    const health = await fetch(`${host.url}/health`, { signal: AbortSignal.timeout(2000) });
+    assert.equal(health.status, 200);
+    for (const answered of await Promise.all(waiting)) {
+      assert.match(answered[0].error, /^request (idle )?timeout$/);
+    }
+  });
+});

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.JsonNodeFactory;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
@@ -22,6 +23,9 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.SynchronousQueue;
+import java.util.concurrent.ThreadPoolExecutor;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.regex.Pattern;
@@ -45,6 +49,10 @@ import org.slf4j.LoggerFactory;
  * in Redis for {@code idempotencyTtlMs} and a repeat (a POST with the same id, or
  * {@code GET <path>/<id>}) replays them. Differences from the reference, on purpose: errors are
  * JSON without internals, and an optional bearer token ({@code httpActions.token}).
+ *
+ * <p>A request waits for its jobs' answers on a thread of this servlet's own pool (at most
+ * {@value #MAX_REQUESTS} requests at once; one more is answered 503 at once), never on one of
+ * Jetty's, which serve every socket: Jetty's pool is sized for work that does not wait.
  */
 public final class HttpActionsServlet extends HttpServlet {
 
@@ -57,6 +65,7 @@ public final class HttpActionsServlet extends HttpServlet {
     private static final String STATUS = "sockethub:http-actions:status:";
     private static final String RESULTS = "sockethub:http-actions:results:";
     private static final SecureRandom RANDOM = new SecureRandom();
+    static final int MAX_REQUESTS = 200;
 
     private final transient Gateway gateway;
     private final transient RedissonClient redis;
@@ -64,6 +73,7 @@ public final class HttpActionsServlet extends HttpServlet {
     private final transient HttpRateLimit rateLimit;
     private final HttpActionsSettings settings;
     private final String[] origins;
+    private final transient ThreadPoolExecutor requests;
 
     /**
      * @param gateway    runs the payloads
@@ -78,6 +88,45 @@ public final class HttpActionsServlet extends HttpServlet {
         this.trustProxy = trustProxy;
         this.rateLimit = new HttpRateLimit(redis, settings.rateWindowMs(), settings.rateMax());
         this.origins = CorsOrigins.parse(settings.corsOrigin(), LOG::warn);
+        this.requests = new ThreadPoolExecutor(0, MAX_REQUESTS, 60, TimeUnit.SECONDS, new SynchronousQueue<>(), r -> {
+            Thread t = new Thread(r, "sockethub-http-actions");
+            t.setDaemon(true);
+            return t;
+        });
+    }
+
+    @Override
+    public void destroy() {
+        requests.shutdownNow();
+    }
+
+    /** What a request does, on the servlet's pool. */
+    private interface Work {
+        void run(HttpServletRequest request, HttpServletResponse response) throws IOException;
+    }
+
+    /** Runs a request's work on the servlet's own pool, the response open until it ends. */
+    private void detach(HttpServletRequest request, HttpServletResponse response, Work work) throws IOException {
+        cors(request, response);
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0); // the request's own deadlines (requestTimeoutMs, idleTimeoutMs) end it
+        try {
+            requests.execute(() -> {
+                try {
+                    work.run(request, response);
+                } catch (IOException | RuntimeException e) {
+                    LOG.debug("http actions request ended: {}", e.toString());
+                } finally {
+                    async.complete();
+                }
+            });
+        } catch (RejectedExecutionException busy) {
+            try {
+                refuse(response, new Refusal(503, "server busy: " + MAX_REQUESTS + " HTTP action requests at once; try again later"));
+            } finally {
+                async.complete();
+            }
+        }
     }
 
     /** A refusal before any line is written. */
@@ -111,7 +160,10 @@ public final class HttpActionsServlet extends HttpServlet {
 
     @Override
     protected void doPost(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        cors(request, response);
+        detach(request, response, this::post);
+    }
+
+    private void post(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
             String address = admit(request, response);
             JsonNode body = readBody(request);
@@ -138,7 +190,10 @@ public final class HttpActionsServlet extends HttpServlet {
 
     @Override
     protected void doGet(HttpServletRequest request, HttpServletResponse response) throws IOException {
-        cors(request, response);
+        detach(request, response, this::get);
+    }
+
+    private void get(HttpServletRequest request, HttpServletResponse response) throws IOException {
         try {
             admit(request, response);
             String fromPath = request.getPathInfo() == null ? null : request.getPathInfo().replaceFirst("^/", "");

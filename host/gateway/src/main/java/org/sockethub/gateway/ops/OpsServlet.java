@@ -3,12 +3,14 @@ package org.sockethub.gateway.ops;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ArrayNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import jakarta.servlet.AsyncContext;
 import jakarta.servlet.http.HttpServlet;
 import jakarta.servlet.http.HttpServletRequest;
 import jakarta.servlet.http.HttpServletResponse;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.redisson.api.RedissonClient;
 import org.sockethub.gateway.workers.WorkerSupervisor;
@@ -52,15 +54,32 @@ public final class OpsServlet extends HttpServlet {
             response.getOutputStream().write(body);
             return;
         }
-        ObjectNode health = JSON.createObjectNode();
-        String redisState;
+        // the answer is written when Redis has answered (or not, within 2 s): no thread waits for it
+        AsyncContext async = request.startAsync();
+        async.setTimeout(0);
+        CompletableFuture<Long> answer;
         try {
-            redis.getKeys().countExistsAsync("sockethub:health").toCompletableFuture().get(2, TimeUnit.SECONDS);
-            redisState = "ok";
-        } catch (Exception e) {
-            metrics.redisError();
-            redisState = "unreachable";
+            answer = redis.getKeys().countExistsAsync("sockethub:health").toCompletableFuture();
+        } catch (RuntimeException e) {
+            answer = CompletableFuture.failedFuture(e);
         }
+        answer.copy().orTimeout(2, TimeUnit.SECONDS).whenComplete((count, failure) -> {
+            try {
+                health(failure == null, response);
+            } catch (IOException | RuntimeException e) {
+                // the caller went away
+            } finally {
+                async.complete();
+            }
+        });
+    }
+
+    private void health(boolean redisAnswered, HttpServletResponse response) throws IOException {
+        if (!redisAnswered) {
+            metrics.redisError();
+        }
+        String redisState = redisAnswered ? "ok" : "unreachable";
+        ObjectNode health = JSON.createObjectNode();
         health.put("redis", redisState);
         ArrayNode list = health.putArray("workers");
         boolean allUp = true;
@@ -69,7 +88,7 @@ public final class OpsServlet extends HttpServlet {
                     .put("up", s.alive()).put("restarts", s.restarts());
             allUp &= s.alive();
         }
-        boolean ok = redisState.equals("ok") && allUp;
+        boolean ok = redisAnswered && allUp;
         health.put("status", ok ? "ok" : "unavailable");
         response.setStatus(ok ? 200 : 503);
         response.setContentType("application/json");
