@@ -26,6 +26,7 @@ class WorkerJvmTest {
         assertTrue(options.contains("-XX:SharedArchiveFile=" + home.resolve("cds/worker-dummy+feeds+metadata.jsa")), options.toString());
         assertTrue(options.contains("-Xmx256m"));
         assertTrue(options.contains("-XX:+UseSerialGC"));
+        assertTrue(options.contains("-XX:FreqInlineSize=100") && options.contains("-XX:InlineSmallCode=1000"), options.toString());
     }
 
     @Test
