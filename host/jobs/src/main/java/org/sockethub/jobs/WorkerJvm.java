@@ -39,8 +39,8 @@ public final class WorkerJvm {
         options.add("-XX:MaxHeapFreeRatio=30");
         options.add("-Xss512k");
         options.add("-XX:TrimNativeHeapInterval=5000"); // give freed malloc memory (compiler arenas) back
-        // C2 inlines less: its first minute under load compiles about half as much, so a worker reaches
-        // its steady speed within ~10 s of its first job instead of ~25 s (bench/README.md, 2026-12-06 evening)
+        // C2 inlines less, so its compilations in the first minute under load are smaller: the server
+        // reaches its steady speed ~10 s after its first echo instead of ~25 s (bench/README.md, 2026-12-06 evening)
         options.add("-XX:FreqInlineSize=100");
         options.add("-XX:InlineSmallCode=1000");
         Path archive = archive(command, name);
