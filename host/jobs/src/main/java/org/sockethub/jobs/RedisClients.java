@@ -4,6 +4,7 @@ import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
+import org.redisson.config.TransportMode;
 
 /**
  * The one way this project builds a Redisson client: plain strings ({@link StringCodec}, JSON
@@ -44,6 +45,7 @@ public final class RedisClients {
         int cores = Runtime.getRuntime().availableProcessors();
         config.setThreads(Math.max(2, cores));
         config.setNettyThreads(Math.max(2, cores * 2));
+        config.setTransportMode(transport());
         config.useSingleServer()
                 .setAddress(url)
                 .setClientName(name)
@@ -54,5 +56,20 @@ public final class RedisClients {
                 .setConnectTimeout(10_000)
                 .setRetryAttempts(3);
         return Redisson.create(config);
+    }
+
+    /**
+     * Netty's native epoll on Linux, where its library loads (it ships in the launcher's
+     * {@code lib/}; it is unpacked into {@code java.io.tmpdir}); Java's NIO selector elsewhere.
+     * Epoll is edge-triggered and changes no interest set per write, where NIO makes an
+     * {@code epoll_ctl} call for each write that has to wait and walks a selected-key set per
+     * wake-up (bench/README.md, 2026-12-06 night).
+     */
+    static TransportMode transport() {
+        try {
+            return io.netty.channel.epoll.Epoll.isAvailable() ? TransportMode.EPOLL : TransportMode.NIO;
+        } catch (LinkageError e) { // the epoll classes are not on this class path
+            return TransportMode.NIO;
+        }
     }
 }
