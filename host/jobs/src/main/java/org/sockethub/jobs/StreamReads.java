@@ -2,9 +2,9 @@ package org.sockethub.jobs;
 
 import java.time.Duration;
 import java.util.Map;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
@@ -75,50 +75,79 @@ public final class StreamReads {
                 "GROUP", group, consumer, "COUNT", count, "BLOCK", millis(block), "STREAMS", key, ">");
     }
 
-    @SuppressWarnings({"unchecked", "rawtypes"})
+    /**
+     * {@link #readGroup} without a waiting thread: the entries come on Redisson's I/O thread.
+     *
+     * @param redis    the client
+     * @param key      the stream
+     * @param group    the consumer group
+     * @param consumer this consumer
+     * @param count    at most this many
+     * @param block    how long to wait for an entry (at least 1 ms)
+     * @return completes with the entries (empty or {@code null} if none came within {@code block}),
+     *         or with a {@link RedisException}
+     */
+    public static CompletableFuture<Map<StreamMessageId, Map<String, String>>> readGroupAsync(RedissonClient redis, String key,
+            String group, String consumer, int count, Duration block) {
+        return runAsync(redis, key, RedisCommands.XREADGROUP_BLOCKING_SINGLE, block,
+                "GROUP", group, consumer, "COUNT", count, "BLOCK", millis(block), "STREAMS", key, ">");
+    }
+
     private static Map<StreamMessageId, Map<String, String>> run(RedissonClient redis, String key,
             RedisCommand<Map<StreamMessageId, Map<Object, Object>>> command, Duration block, Object... params)
             throws InterruptedException {
-        MasterSlaveEntry entry = ((Redisson) redis).getCommandExecutor().getConnectionManager().getEntry(key);
-        long deadlineMs = block.toMillis() + REPLY_MARGIN_MS;
-        RedisConnection connection;
-        java.util.concurrent.CompletableFuture<RedisConnection> taking = entry.connectionWriteOp(command);
         try {
-            connection = taking.get(deadlineMs, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | TimeoutException | InterruptedException e) {
-            // a connection the pool hands over after all goes back to it
-            taking.whenComplete((late, error) -> {
-                if (late != null) {
-                    entry.releaseWrite(late);
-                }
-            });
-            if (e instanceof InterruptedException interrupted) {
-                throw interrupted;
-            }
-            throw new RedisException("no connection to Redis for " + command.getName() + ": " + cause(e), cause(e));
-        }
-        boolean clean = false;
-        try {
-            Map<StreamMessageId, Map<Object, Object>> reply = connection.<Map<StreamMessageId, Map<Object, Object>>, Map<StreamMessageId, Map<Object, Object>>>
-                    async(deadlineMs, StringCodec.INSTANCE, command, params).toCompletableFuture().get();
-            clean = true;
-            return (Map) reply; // StringCodec: fields and values are Strings
+            return runAsync(redis, key, command, block, params).get();
         } catch (ExecutionException e) {
-            // an error reply (e.g. NOGROUP) leaves the connection in step; a timeout or a lost connection may not
-            clean = cause(e) instanceof RedisException && !(cause(e) instanceof org.redisson.client.RedisTimeoutException)
-                    && !(cause(e) instanceof org.redisson.client.RedisConnectionException);
-            throw cause(e) instanceof RedisException r ? r : new RedisException(command.getName() + " failed: " + cause(e), cause(e));
-        } finally {
-            if (clean) {
-                entry.releaseWrite(connection);
-            } else {
-                connection.forceFastReconnectAsync().whenComplete((ok, error) -> entry.releaseWrite(connection));
-            }
+            throw (RedisException) e.getCause(); // runAsync fails with nothing else
         }
     }
 
-    private static Throwable cause(Exception e) {
-        return e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e;
+    @SuppressWarnings({"unchecked", "rawtypes"})
+    private static CompletableFuture<Map<StreamMessageId, Map<String, String>>> runAsync(RedissonClient redis, String key,
+            RedisCommand<Map<StreamMessageId, Map<Object, Object>>> command, Duration block, Object... params) {
+        MasterSlaveEntry entry = ((Redisson) redis).getCommandExecutor().getConnectionManager().getEntry(key);
+        long deadlineMs = block.toMillis() + REPLY_MARGIN_MS;
+        CompletableFuture<Map<StreamMessageId, Map<String, String>>> result = new CompletableFuture<>();
+        CompletableFuture<RedisConnection> taking = entry.connectionWriteOp(command);
+        taking.copy().orTimeout(deadlineMs, TimeUnit.MILLISECONDS).whenComplete((connection, failed) -> {
+            if (failed != null) {
+                // a connection the pool hands over after all goes back to it
+                taking.whenComplete((late, error) -> {
+                    if (late != null) {
+                        entry.releaseWrite(late);
+                    }
+                });
+                Throwable cause = cause(failed);
+                result.completeExceptionally(new RedisException("no connection to Redis for " + command.getName() + ": " + cause, cause));
+                return;
+            }
+            connection.<Map<StreamMessageId, Map<Object, Object>>, Map<StreamMessageId, Map<Object, Object>>>
+                    async(deadlineMs, StringCodec.INSTANCE, command, params).whenComplete((reply, error) -> {
+                        Throwable cause = error == null ? null : cause(error);
+                        // an error reply (e.g. NOGROUP) leaves the connection in step; a timeout or a lost connection may not
+                        boolean clean = cause == null || cause instanceof RedisException
+                                && !(cause instanceof org.redisson.client.RedisTimeoutException)
+                                && !(cause instanceof org.redisson.client.RedisConnectionException);
+                        if (clean) {
+                            entry.releaseWrite(connection);
+                        } else {
+                            connection.forceFastReconnectAsync().whenComplete((ok, e) -> entry.releaseWrite(connection));
+                        }
+                        if (cause == null) {
+                            result.complete((Map) reply); // StringCodec: fields and values are Strings
+                        } else {
+                            result.completeExceptionally(cause instanceof RedisException r ? r
+                                    : new RedisException(command.getName() + " failed: " + cause, cause));
+                        }
+                    });
+        });
+        return result;
+    }
+
+    private static Throwable cause(Throwable e) {
+        return (e instanceof ExecutionException || e instanceof java.util.concurrent.CompletionException) && e.getCause() != null
+                ? e.getCause() : e;
     }
 
     private static long millis(Duration block) {

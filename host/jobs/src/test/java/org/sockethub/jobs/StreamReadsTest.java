@@ -88,4 +88,33 @@ class StreamReadsTest {
                 List.copyOf(StreamReads.readGroup(redis, key, "g", "c", 10, Duration.ofMillis(300)).values()));
         assertThrows(IllegalArgumentException.class, () -> StreamReads.read(redis, key, StreamMessageId.ALL, 1, Duration.ZERO));
     }
+
+    @Test
+    void anAsyncGroupReadCompletesWhenAnEntryArrivesAndFailsWithRedisErrors() throws Exception {
+        String key = "stream-reads-test:" + System.nanoTime();
+        RStream<String, String> stream = redis.getStream(key);
+        stream.createGroup(StreamCreateGroupArgs.name("g").makeStream().id(StreamMessageId.ALL));
+        CompletableFuture<Map<StreamMessageId, Map<String, String>>> read =
+                StreamReads.readGroupAsync(redis, key, "g", "c", 10, Duration.ofSeconds(2));
+        Thread.sleep(200);
+        assertTrue(!read.isDone(), "waits for an entry");
+        // the waiting read holds a connection of its own: the client's other commands go on (pool of 2)
+        for (int i = 0; i < 20; i++) {
+            redis.getBucket(key + ":b").set("x" + i);
+        }
+        stream.add(StreamAddArgs.entry("n", "1"));
+        assertEquals(List.of(Map.of("n", "1")), List.copyOf(read.get(1500, TimeUnit.MILLISECONDS).values()));
+        Map<StreamMessageId, Map<String, String>> none = StreamReads.readGroupAsync(redis, key, "g", "c", 10, Duration.ofMillis(200))
+                .get(5, TimeUnit.SECONDS);
+        assertTrue(none == null || none.isEmpty(), String.valueOf(none));
+        java.util.concurrent.ExecutionException missing = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> StreamReads.readGroupAsync(redis, key + ":none", "g", "c", 1, Duration.ofMillis(50)).get(5, TimeUnit.SECONDS));
+        assertTrue(missing.getCause() instanceof RedisException && missing.getCause().getMessage().contains("NOGROUP"),
+                String.valueOf(missing.getCause()));
+        // reads after an error, as many as the pool has connections, still get their connection back
+        for (int i = 0; i < 4; i++) {
+            stream.add(StreamAddArgs.entry("n", "x" + i));
+            assertEquals(1, StreamReads.readGroupAsync(redis, key, "g", "c", 1, Duration.ofMillis(200)).get(5, TimeUnit.SECONDS).size());
+        }
+    }
 }

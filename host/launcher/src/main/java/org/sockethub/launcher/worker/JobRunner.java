@@ -5,6 +5,7 @@ import java.lang.reflect.InvocationTargetException;
 import java.lang.reflect.Method;
 import java.time.Duration;
 import java.util.ArrayDeque;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Queue;
@@ -80,6 +81,10 @@ final class JobRunner {
     /** Entries taken and not yet finished in Redis (their finishing script included). */
     private final java.util.concurrent.atomic.AtomicInteger unfinished = new java.util.concurrent.atomic.AtomicInteger();
     private volatile boolean draining;
+    /** Whether a read of the lane is out (or waits to be retried). */
+    private final java.util.concurrent.atomic.AtomicBoolean reading = new java.util.concurrent.atomic.AtomicBoolean();
+    /** {@link #run} waits on it for the drain to end. */
+    private final Object lane = new Object();
     /** Told which entries this worker read after {@link #drain} and will not run. */
     private final java.util.function.Consumer<List<StreamMessageId>> leftBehind;
 
@@ -138,40 +143,17 @@ final class JobRunner {
 
     /**
      * Runs jobs until {@link #drain} is called, then returns once every job taken has finished
-     * and every instance has run its cleanup.
+     * and every instance has run its cleanup. The reads themselves do not wait on this thread:
+     * each read's entries are taken on Redisson's I/O thread, which hands each job straight to a
+     * job thread and starts the next read ({@link #read}).
      */
     void run() throws InterruptedException {
         createGroup();
         loadFinishScript();
-        while (!draining) {
-            slots.acquire();
-            if (draining) {
-                slots.release();
-                break;
-            }
-            int free = 1 + slots.drainPermits();
-            Map<StreamMessageId, Map<String, String>> batch;
-            try {
-                batch = StreamReads.readGroup(redis, jobs.getName(), JobStreams.GROUP, start.consumer(), free, Duration.ofSeconds(2));
-            } catch (RuntimeException e) {
-                slots.release(free);
-                LOG.warn("reading jobs failed, retrying: {}", e.toString());
-                if (String.valueOf(e.getMessage()).contains("NOGROUP")) {
-                    createGroup(); // Redis restarted without persistence: the group is gone
-                }
-                Thread.sleep(500);
-                continue;
-            }
-            int taken = batch == null ? 0 : batch.size();
-            slots.release(free - taken);
-            if (taken > 0 && draining) {
-                // read after the drain began: not run here; the gateway hands them to the new worker
-                LOG.info("{} job(s) read while draining left for the next worker", taken);
-                leftBehind.accept(List.copyOf(batch.keySet()));
-                break;
-            }
-            if (taken > 0) {
-                batch.forEach((id, fields) -> accept(id, fields.get(JobStreams.FIELD)));
+        read();
+        synchronized (lane) {
+            while (!draining || reading.get()) {
+                lane.wait(1_000);
             }
         }
         while (unfinished.get() > 0) {
@@ -188,6 +170,107 @@ final class JobRunner {
      */
     void drain() {
         draining = true;
+        wakeLane();
+    }
+
+    private void wakeLane() {
+        synchronized (lane) {
+            lane.notifyAll();
+        }
+    }
+
+    /**
+     * Reads as many jobs as there are free slots (never more: jobs this worker cannot start yet
+     * stay queued for whichever worker runs next), unless a read is out, the runner drains or no
+     * slot is free; a job that finishes frees its slot and calls this again.
+     */
+    private void read() {
+        if (draining || !reading.compareAndSet(false, true)) {
+            if (draining) {
+                wakeLane();
+            }
+            return;
+        }
+        int free = slots.drainPermits();
+        if (free == 0) {
+            reading.set(false);
+            if (slots.availablePermits() > 0) { // a slot freed since the drain found reading set
+                read();
+            }
+            return;
+        }
+        StreamReads.readGroupAsync(redis, jobs.getName(), JobStreams.GROUP, start.consumer(), free, Duration.ofSeconds(2))
+                .whenComplete((batch, error) -> {
+                    try {
+                        taken(free, batch, error);
+                    } catch (RuntimeException | Error e) { // a bug here must not end the lane's reads
+                        LOG.error("taking jobs failed", e);
+                        retryRead(e);
+                    }
+                });
+    }
+
+    private void taken(int asked, Map<StreamMessageId, Map<String, String>> batch, Throwable error) {
+        if (error != null) {
+            slots.release(asked);
+            LOG.warn("reading jobs failed, retrying: {}", error.toString());
+            retryRead(error);
+            return;
+        }
+        int taken = batch == null ? 0 : batch.size();
+        slots.release(asked - taken);
+        if (taken > 0 && draining) {
+            // read after the drain began: not run here; the gateway hands them to the new worker
+            LOG.info("{} job(s) read while draining left for the next worker", taken);
+            leftBehind.accept(List.copyOf(batch.keySet()));
+        } else if (taken > 0) {
+            List<Runnable> accepts = new ArrayList<>(taken);
+            boolean creates = false;
+            for (Map.Entry<StreamMessageId, Map<String, String>> e : batch.entrySet()) {
+                StreamMessageId id = e.getKey();
+                JobRequest request = open(id, e.getValue().get(JobStreams.FIELD));
+                if (request != null) {
+                    creates |= !JobRequest.CLEANUP.equals(request.control()) && !instances.containsKey(instanceKey(request));
+                    accepts.add(() -> accept(id, request));
+                }
+            }
+            if (creates) {
+                // a new instance runs platform code (its constructor), which has no place on an I/O thread;
+                // the next read waits for these, in order
+                executor.execute(() -> {
+                    accepts.forEach(Runnable::run);
+                    reading.set(false);
+                    read();
+                });
+                return;
+            }
+            accepts.forEach(Runnable::run);
+        }
+        reading.set(false);
+        read();
+    }
+
+    /** The next read in 500 ms, after the consumer group is made again if Redis lost it. */
+    private void retryRead(Throwable error) {
+        timers.schedule(() -> {
+            CompletableFuture<?> group = String.valueOf(error.getMessage()).contains("NOGROUP")
+                    ? createGroupAsync() // Redis restarted without persistence: the group is gone
+                    : CompletableFuture.completedFuture(null);
+            group.whenComplete((ok, failed) -> {
+                reading.set(false);
+                read();
+            });
+        }, 500, TimeUnit.MILLISECONDS);
+    }
+
+    private CompletableFuture<?> createGroupAsync() {
+        return jobs.createGroupAsync(StreamCreateGroupArgs.name(JobStreams.GROUP).makeStream().id(StreamMessageId.ALL))
+                .toCompletableFuture().exceptionally(e -> {
+                    if (!String.valueOf(e.getMessage()).contains("BUSYGROUP")) {
+                        LOG.warn("cannot create the consumer group: {}", e.toString());
+                    }
+                    return null;
+                });
     }
 
     private void createGroup() {
@@ -200,17 +283,24 @@ final class JobRunner {
         }
     }
 
-    private void accept(StreamMessageId entry, String sealed) {
+    /** @return the job, or {@code null} when it does not open (its entry is then finished without an answer) */
+    private JobRequest open(StreamMessageId entry, String sealed) {
         unfinished.incrementAndGet();
-        JobRequest request;
         try {
-            request = codec.openRequest(sealed);
+            return codec.openRequest(sealed);
         } catch (IllegalArgumentException e) {
             LOG.warn("dropping a job that does not open: {}", e.getMessage());
             finish(entry, null);
-            return;
+            return null;
         }
-        String key = descriptor.persist() ? request.instance() : descriptor.id();
+    }
+
+    private String instanceKey(JobRequest request) {
+        return descriptor.persist() ? request.instance() : descriptor.id();
+    }
+
+    private void accept(StreamMessageId entry, JobRequest request) {
+        String key = instanceKey(request);
         if (JobRequest.CLEANUP.equals(request.control())) {
             Instance instance = instances.get(key);
             if (instance == null) {
@@ -362,6 +452,7 @@ final class JobRunner {
                     }
                 });
         slots.release();
+        read();
     }
 
     /**
