@@ -93,16 +93,40 @@ public final class StreamReads {
                 "GROUP", group, consumer, "COUNT", count, "BLOCK", millis(block), "STREAMS", key, ">");
     }
 
+    /** The waiting thread's read: it waits for the connection and the reply itself, with no callback in between. */
+    @SuppressWarnings({"unchecked", "rawtypes"})
     private static Map<StreamMessageId, Map<String, String>> run(RedissonClient redis, String key,
             RedisCommand<Map<StreamMessageId, Map<Object, Object>>> command, Duration block, Object... params)
             throws InterruptedException {
+        MasterSlaveEntry entry = ((Redisson) redis).getCommandExecutor().getConnectionManager().getEntry(key);
+        long deadlineMs = block.toMillis() + REPLY_MARGIN_MS;
+        RedisConnection connection;
+        CompletableFuture<RedisConnection> taking = entry.connectionWriteOp(command);
         try {
-            return runAsync(redis, key, command, block, params).get();
+            connection = taking.get(deadlineMs, TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | java.util.concurrent.TimeoutException | InterruptedException e) {
+            releaseWhenTaken(entry, taking);
+            if (e instanceof InterruptedException interrupted) {
+                throw interrupted;
+            }
+            throw noConnection(command, cause(e));
+        }
+        Throwable failure = null;
+        try {
+            return (Map) connection.<Map<StreamMessageId, Map<Object, Object>>, Map<StreamMessageId, Map<Object, Object>>>
+                    async(deadlineMs, StringCodec.INSTANCE, command, params).toCompletableFuture().get();
         } catch (ExecutionException e) {
-            throw (RedisException) e.getCause(); // runAsync fails with nothing else
+            failure = cause(e);
+            throw failed(command, failure);
+        } catch (InterruptedException e) {
+            failure = e;
+            throw e;
+        } finally {
+            release(entry, connection, failure);
         }
     }
 
+    /** The read without a waiting thread: what follows the reply runs on Redisson's I/O thread. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static CompletableFuture<Map<StreamMessageId, Map<String, String>>> runAsync(RedissonClient redis, String key,
             RedisCommand<Map<StreamMessageId, Map<Object, Object>>> command, Duration block, Object... params) {
@@ -110,39 +134,60 @@ public final class StreamReads {
         long deadlineMs = block.toMillis() + REPLY_MARGIN_MS;
         CompletableFuture<Map<StreamMessageId, Map<String, String>>> result = new CompletableFuture<>();
         CompletableFuture<RedisConnection> taking = entry.connectionWriteOp(command);
-        taking.copy().orTimeout(deadlineMs, TimeUnit.MILLISECONDS).whenComplete((connection, failed) -> {
-            if (failed != null) {
-                // a connection the pool hands over after all goes back to it
-                taking.whenComplete((late, error) -> {
-                    if (late != null) {
-                        entry.releaseWrite(late);
-                    }
-                });
-                Throwable cause = cause(failed);
-                result.completeExceptionally(new RedisException("no connection to Redis for " + command.getName() + ": " + cause, cause));
+        // a timer only when the pool has no connection at hand: one per read would wake the JDK's
+        // delay thread for every read
+        CompletableFuture<RedisConnection> waited = taking.isDone() ? taking : taking.copy().orTimeout(deadlineMs, TimeUnit.MILLISECONDS);
+        waited.whenComplete((connection, notTaken) -> {
+            if (notTaken != null) {
+                releaseWhenTaken(entry, taking);
+                result.completeExceptionally(noConnection(command, cause(notTaken)));
                 return;
             }
             connection.<Map<StreamMessageId, Map<Object, Object>>, Map<StreamMessageId, Map<Object, Object>>>
                     async(deadlineMs, StringCodec.INSTANCE, command, params).whenComplete((reply, error) -> {
-                        Throwable cause = error == null ? null : cause(error);
-                        // an error reply (e.g. NOGROUP) leaves the connection in step; a timeout or a lost connection may not
-                        boolean clean = cause == null || cause instanceof RedisException
-                                && !(cause instanceof org.redisson.client.RedisTimeoutException)
-                                && !(cause instanceof org.redisson.client.RedisConnectionException);
-                        if (clean) {
-                            entry.releaseWrite(connection);
-                        } else {
-                            connection.forceFastReconnectAsync().whenComplete((ok, e) -> entry.releaseWrite(connection));
-                        }
-                        if (cause == null) {
+                        Throwable failure = error == null ? null : cause(error);
+                        release(entry, connection, failure);
+                        if (failure == null) {
                             result.complete((Map) reply); // StringCodec: fields and values are Strings
                         } else {
-                            result.completeExceptionally(cause instanceof RedisException r ? r
-                                    : new RedisException(command.getName() + " failed: " + cause, cause));
+                            result.completeExceptionally(failed(command, failure));
                         }
                     });
         });
         return result;
+    }
+
+    /** A connection the pool hands over after its taker gave up goes back to it. */
+    private static void releaseWhenTaken(MasterSlaveEntry entry, CompletableFuture<RedisConnection> taking) {
+        taking.whenComplete((late, error) -> {
+            if (late != null) {
+                entry.releaseWrite(late);
+            }
+        });
+    }
+
+    /**
+     * Back to the pool: as it is after a reply or an error reply (e.g. NOGROUP), which leave it in
+     * step; reconnected first after a timeout, a lost connection or an interrupted wait, after
+     * which Redis may still answer on it.
+     */
+    private static void release(MasterSlaveEntry entry, RedisConnection connection, Throwable failure) {
+        boolean clean = failure == null || failure instanceof RedisException
+                && !(failure instanceof org.redisson.client.RedisTimeoutException)
+                && !(failure instanceof org.redisson.client.RedisConnectionException);
+        if (clean) {
+            entry.releaseWrite(connection);
+        } else {
+            connection.forceFastReconnectAsync().whenComplete((ok, e) -> entry.releaseWrite(connection));
+        }
+    }
+
+    private static RedisException noConnection(RedisCommand<?> command, Throwable cause) {
+        return new RedisException("no connection to Redis for " + command.getName() + ": " + cause, cause);
+    }
+
+    private static RedisException failed(RedisCommand<?> command, Throwable cause) {
+        return cause instanceof RedisException r ? r : new RedisException(command.getName() + " failed: " + cause, cause);
     }
 
     private static Throwable cause(Throwable e) {
