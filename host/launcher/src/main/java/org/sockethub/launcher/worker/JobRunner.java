@@ -148,7 +148,7 @@ final class JobRunner {
      * job thread and starts the next read ({@link #read}).
      */
     void run() throws InterruptedException {
-        createGroup();
+        createGroup().join(); // failures are logged, and the reads retry
         loadFinishScript();
         read();
         synchronized (lane) {
@@ -254,7 +254,7 @@ final class JobRunner {
     private void retryRead(Throwable error) {
         timers.schedule(() -> {
             CompletableFuture<?> group = String.valueOf(error.getMessage()).contains("NOGROUP")
-                    ? createGroupAsync() // Redis restarted without persistence: the group is gone
+                    ? createGroup() // Redis restarted without persistence: the group is gone
                     : CompletableFuture.completedFuture(null);
             group.whenComplete((ok, failed) -> {
                 reading.set(false);
@@ -263,7 +263,7 @@ final class JobRunner {
         }, 500, TimeUnit.MILLISECONDS);
     }
 
-    private CompletableFuture<?> createGroupAsync() {
+    private CompletableFuture<?> createGroup() {
         return jobs.createGroupAsync(StreamCreateGroupArgs.name(JobStreams.GROUP).makeStream().id(StreamMessageId.ALL))
                 .toCompletableFuture().exceptionally(e -> {
                     if (!String.valueOf(e.getMessage()).contains("BUSYGROUP")) {
@@ -271,16 +271,6 @@ final class JobRunner {
                     }
                     return null;
                 });
-    }
-
-    private void createGroup() {
-        try {
-            jobs.createGroup(StreamCreateGroupArgs.name(JobStreams.GROUP).makeStream().id(StreamMessageId.ALL));
-        } catch (RuntimeException e) {
-            if (!String.valueOf(e.getMessage()).contains("BUSYGROUP")) {
-                LOG.warn("cannot create the consumer group: {}", e.toString());
-            }
-        }
     }
 
     /** @return the job, or {@code null} when it does not open (its entry is then finished without an answer) */
