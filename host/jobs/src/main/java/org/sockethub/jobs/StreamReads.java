@@ -118,7 +118,7 @@ public final class StreamReads {
         } catch (ExecutionException e) {
             failure = cause(e);
             throw failed(command, failure);
-        } catch (InterruptedException e) {
+        } catch (InterruptedException | RuntimeException e) { // the connection's state is unknown: reconnected
             failure = e;
             throw e;
         } finally {
@@ -143,16 +143,23 @@ public final class StreamReads {
                 result.completeExceptionally(noConnection(command, cause(notTaken)));
                 return;
             }
-            connection.<Map<StreamMessageId, Map<Object, Object>>, Map<StreamMessageId, Map<Object, Object>>>
-                    async(deadlineMs, StringCodec.INSTANCE, command, params).whenComplete((reply, error) -> {
-                        Throwable failure = error == null ? null : cause(error);
-                        release(entry, connection, failure);
-                        if (failure == null) {
-                            result.complete((Map) reply); // StringCodec: fields and values are Strings
-                        } else {
-                            result.completeExceptionally(failed(command, failure));
-                        }
-                    });
+            org.redisson.api.RFuture<Map<StreamMessageId, Map<Object, Object>>> sent;
+            try {
+                sent = connection.async(deadlineMs, StringCodec.INSTANCE, command, params);
+            } catch (RuntimeException e) { // not sent: the read must still end, and the connection go back
+                release(entry, connection, e);
+                result.completeExceptionally(failed(command, e));
+                return;
+            }
+            sent.whenComplete((reply, error) -> {
+                Throwable failure = error == null ? null : cause(error);
+                release(entry, connection, failure);
+                if (failure == null) {
+                    result.complete((Map) reply); // StringCodec: fields and values are Strings
+                } else {
+                    result.completeExceptionally(failed(command, failure));
+                }
+            });
         });
         return result;
     }
