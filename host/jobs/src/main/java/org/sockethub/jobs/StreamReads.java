@@ -18,7 +18,8 @@ import org.redisson.connection.MasterSlaveEntry;
 /**
  * The waiting stream reads of the job path: {@code XREAD … BLOCK} (the gateway's events) and
  * {@code XREADGROUP … BLOCK} (a worker's jobs), each on a connection of the client's pool held
- * for the wait, as Redisson holds one for its own blocking commands.
+ * for the wait, as Redisson holds one for its own blocking commands. No thread waits for them:
+ * what follows a reply runs on Redisson's I/O thread.
  *
  * <p>Not through Redisson's stream API: Redisson 4.7 completes every blocking command through a
  * handler that calls {@code ServiceManager.isShuttingDown(null)} when the command succeeds, which
@@ -38,45 +39,26 @@ public final class StreamReads {
     }
 
     /**
-     * {@code XREAD COUNT <count> BLOCK <ms> STREAMS <key> <after>}.
+     * {@code XREAD COUNT <count> BLOCK <ms> STREAMS <key> <after>}; the entries come on Redisson's
+     * I/O thread.
      *
      * @param redis the client
      * @param key   the stream
      * @param after entries after this id
      * @param count at most this many
-     * @param block how long to wait for an entry (at least 1 ms: {@code BLOCK 0} waits for ever)
-     * @return the entries, empty or {@code null} if none came within {@code block}
-     * @throws RedisException if Redis does not answer or answers with an error
-     * @throws InterruptedException if interrupted while waiting
+     * @param block how long to wait for an entry (at least 1 ms)
+     * @return completes with the entries (empty or {@code null} if none came within {@code block}),
+     *         or with a {@link RedisException}
      */
-    public static Map<StreamMessageId, Map<String, String>> read(RedissonClient redis, String key, StreamMessageId after,
-            int count, Duration block) throws InterruptedException {
-        return run(redis, key, RedisCommands.XREAD_BLOCKING_SINGLE, block,
+    public static CompletableFuture<Map<StreamMessageId, Map<String, String>>> readAsync(RedissonClient redis, String key,
+            StreamMessageId after, int count, Duration block) {
+        return runAsync(redis, key, RedisCommands.XREAD_BLOCKING_SINGLE, block,
                 "COUNT", count, "BLOCK", millis(block), "STREAMS", key, after.toString());
     }
 
     /**
      * {@code XREADGROUP GROUP <group> <consumer> COUNT <count> BLOCK <ms> STREAMS <key> >}: entries
-     * never delivered to the group.
-     *
-     * @param redis    the client
-     * @param key      the stream
-     * @param group    the consumer group
-     * @param consumer this consumer
-     * @param count    at most this many
-     * @param block    how long to wait for an entry (at least 1 ms)
-     * @return the entries, empty or {@code null} if none came within {@code block}
-     * @throws RedisException if Redis does not answer or answers with an error (e.g. {@code NOGROUP})
-     * @throws InterruptedException if interrupted while waiting
-     */
-    public static Map<StreamMessageId, Map<String, String>> readGroup(RedissonClient redis, String key, String group,
-            String consumer, int count, Duration block) throws InterruptedException {
-        return run(redis, key, RedisCommands.XREADGROUP_BLOCKING_SINGLE, block,
-                "GROUP", group, consumer, "COUNT", count, "BLOCK", millis(block), "STREAMS", key, ">");
-    }
-
-    /**
-     * {@link #readGroup} without a waiting thread: the entries come on Redisson's I/O thread.
+     * never delivered to the group; they come on Redisson's I/O thread.
      *
      * @param redis    the client
      * @param key      the stream
@@ -93,40 +75,7 @@ public final class StreamReads {
                 "GROUP", group, consumer, "COUNT", count, "BLOCK", millis(block), "STREAMS", key, ">");
     }
 
-    /** The waiting thread's read: it waits for the connection and the reply itself, with no callback in between. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static Map<StreamMessageId, Map<String, String>> run(RedissonClient redis, String key,
-            RedisCommand<Map<StreamMessageId, Map<Object, Object>>> command, Duration block, Object... params)
-            throws InterruptedException {
-        MasterSlaveEntry entry = ((Redisson) redis).getCommandExecutor().getConnectionManager().getEntry(key);
-        long deadlineMs = block.toMillis() + REPLY_MARGIN_MS;
-        RedisConnection connection;
-        CompletableFuture<RedisConnection> taking = entry.connectionWriteOp(command);
-        try {
-            connection = taking.get(deadlineMs, TimeUnit.MILLISECONDS);
-        } catch (ExecutionException | java.util.concurrent.TimeoutException | InterruptedException e) {
-            releaseWhenTaken(entry, taking);
-            if (e instanceof InterruptedException interrupted) {
-                throw interrupted;
-            }
-            throw noConnection(command, cause(e));
-        }
-        Throwable failure = null;
-        try {
-            return (Map) connection.<Map<StreamMessageId, Map<Object, Object>>, Map<StreamMessageId, Map<Object, Object>>>
-                    async(deadlineMs, StringCodec.INSTANCE, command, params).toCompletableFuture().get();
-        } catch (ExecutionException e) {
-            failure = cause(e);
-            throw failed(command, failure);
-        } catch (InterruptedException | RuntimeException e) { // the connection's state is unknown: reconnected
-            failure = e;
-            throw e;
-        } finally {
-            release(entry, connection, failure);
-        }
-    }
-
-    /** The read without a waiting thread: what follows the reply runs on Redisson's I/O thread. */
+    /** A read without a waiting thread: what follows the reply runs on Redisson's I/O thread. */
     @SuppressWarnings({"unchecked", "rawtypes"})
     private static CompletableFuture<Map<StreamMessageId, Map<String, String>>> runAsync(RedissonClient redis, String key,
             RedisCommand<Map<StreamMessageId, Map<Object, Object>>> command, Duration block, Object... params) {
@@ -175,8 +124,8 @@ public final class StreamReads {
 
     /**
      * Back to the pool: as it is after a reply or an error reply (e.g. NOGROUP), which leave it in
-     * step; reconnected first after a timeout, a lost connection or an interrupted wait, after
-     * which Redis may still answer on it.
+     * step; reconnected first after a timeout, a lost connection or a command that could not be
+     * sent, after which Redis may still answer on it.
      */
     private static void release(MasterSlaveEntry entry, RedisConnection connection, Throwable failure) {
         boolean clean = failure == null || failure instanceof RedisException

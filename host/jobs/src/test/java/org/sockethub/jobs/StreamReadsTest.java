@@ -46,13 +46,8 @@ class StreamReadsTest {
         String key = "stream-reads-test:" + System.nanoTime();
         RStream<String, String> stream = redis.getStream(key);
         long start = System.nanoTime();
-        CompletableFuture<Map<StreamMessageId, Map<String, String>>> read = CompletableFuture.supplyAsync(() -> {
-            try {
-                return StreamReads.read(redis, key, StreamMessageId.ALL, 10, Duration.ofSeconds(2));
-            } catch (InterruptedException e) {
-                throw new IllegalStateException(e);
-            }
-        });
+        CompletableFuture<Map<StreamMessageId, Map<String, String>>> read =
+                StreamReads.readAsync(redis, key, StreamMessageId.ALL, 10, Duration.ofSeconds(2));
         Thread.sleep(200);
         // the client's other commands are not held up by the waiting read (pool of 2)
         for (int i = 0; i < 20; i++) {
@@ -72,21 +67,22 @@ class StreamReadsTest {
         stream.createGroup(StreamCreateGroupArgs.name("g").makeStream().id(StreamMessageId.ALL));
         stream.add(StreamAddArgs.entry("n", "1"));
         stream.add(StreamAddArgs.entry("n", "2"));
-        Map<StreamMessageId, Map<String, String>> first = StreamReads.readGroup(redis, key, "g", "c", 10, Duration.ofMillis(300));
+        Map<StreamMessageId, Map<String, String>> first = StreamReads.readGroupAsync(redis, key, "g", "c", 10, Duration.ofMillis(300)).get(5, TimeUnit.SECONDS);
         assertEquals(List.of(Map.of("n", "1"), Map.of("n", "2")), List.copyOf(first.values()));
         long start = System.nanoTime();
-        Map<StreamMessageId, Map<String, String>> none = StreamReads.readGroup(redis, key, "g", "c", 10, Duration.ofMillis(300));
+        Map<StreamMessageId, Map<String, String>> none = StreamReads.readGroupAsync(redis, key, "g", "c", 10, Duration.ofMillis(300)).get(5, TimeUnit.SECONDS);
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertTrue(none == null || none.isEmpty(), String.valueOf(none));
         assertTrue(ms >= 250, "waited its block: " + ms + " ms");
         // an error reply is an exception, and the connection stays usable
-        RedisException missing = assertThrows(RedisException.class,
-                () -> StreamReads.readGroup(redis, key + ":none", "g", "c", 1, Duration.ofMillis(50)));
-        assertTrue(String.valueOf(missing.getMessage()).contains("NOGROUP"), missing.getMessage());
+        java.util.concurrent.ExecutionException missing = assertThrows(java.util.concurrent.ExecutionException.class,
+                () -> StreamReads.readGroupAsync(redis, key + ":none", "g", "c", 1, Duration.ofMillis(50)).get(5, TimeUnit.SECONDS));
+        assertTrue(missing.getCause() instanceof RedisException, String.valueOf(missing.getCause()));
+        assertTrue(String.valueOf(missing.getCause().getMessage()).contains("NOGROUP"), missing.getCause().getMessage());
         stream.add(StreamAddArgs.entry("n", "3"));
         assertEquals(List.of(Map.of("n", "3")),
-                List.copyOf(StreamReads.readGroup(redis, key, "g", "c", 10, Duration.ofMillis(300)).values()));
-        assertThrows(IllegalArgumentException.class, () -> StreamReads.read(redis, key, StreamMessageId.ALL, 1, Duration.ZERO));
+                List.copyOf(StreamReads.readGroupAsync(redis, key, "g", "c", 10, Duration.ofMillis(300)).get(5, TimeUnit.SECONDS).values()));
+        assertThrows(IllegalArgumentException.class, () -> StreamReads.readAsync(redis, key, StreamMessageId.ALL, 1, Duration.ZERO));
     }
 
     @Test

@@ -70,7 +70,13 @@ public final class JobRouter implements AutoCloseable {
     private final Map<Lane, AtomicInteger> unanswered = new ConcurrentHashMap<>();
     private final int maxWaiting;
     private final AtomicLong counter = new AtomicLong();
-    private final Thread reader;
+    private final String eventsKey;
+    /** Completes when the events reads have stopped (after {@link #close}). */
+    private final CompletableFuture<Void> readerDone = new CompletableFuture<>();
+    // the events reads run one after another (each starts from the one before): no lock needed
+    private StreamMessageId last = StreamMessageId.ALL;
+    private StreamMessageId trimmed = StreamMessageId.ALL;
+    private long trimmedAt;
     private volatile boolean running = true;
     /** Whether Redis is reachable as far as the client knows; see {@link #refuseWhileUnreachable}. */
     private volatile java.util.function.BooleanSupplier reachable = () -> true;
@@ -102,9 +108,8 @@ public final class JobRouter implements AutoCloseable {
         this.timers = timers;
         this.pushes = pushes;
         this.pipeline = new RedisPipeline(redis);
-        this.reader = new Thread(this::readEvents, "sockethub-events");
-        this.reader.setDaemon(true);
-        this.reader.start();
+        this.eventsKey = JobStreams.events(nodeId);
+        readEvents();
     }
 
     /** @return a job id unique on this node */
@@ -528,40 +533,61 @@ public final class JobRouter implements AutoCloseable {
         return streams.computeIfAbsent(lane.name(), name -> redis.getStream(JobStreams.jobs(nodeId, name)));
     }
 
+    /**
+     * Reads the events stream without a waiting thread: each read's entries are handled on
+     * Redisson's I/O thread that received them, in stream order, and the next read starts from
+     * there (one thread hand-off per answer fewer than a reader thread that waits). What is
+     * handled there only completes futures and writes to sockets without blocking; a failed
+     * read is retried 500 ms later on the timer thread.
+     */
     private void readEvents() {
-        RStream<String, String> events = redis.getStream(JobStreams.events(nodeId));
-        StreamMessageId last = StreamMessageId.ALL;
-        StreamMessageId trimmed = StreamMessageId.ALL;
-        long trimmedAt = 0;
-        while (running) {
-            try {
-                Map<StreamMessageId, Map<String, String>> batch =
-                        StreamReads.read(redis, events.getName(), last, 512, Duration.ofSeconds(1));
-                if (batch != null) {
-                    for (Map.Entry<StreamMessageId, Map<String, String>> entry : batch.entrySet()) {
-                        last = entry.getKey();
-                        handle(entry.getValue().get(JobStreams.FIELD));
-                    }
-                }
-                // what has been read goes in bulk, a few times a second, instead of a command per read
-                // (XTRIM MINID keeps the last entry read; the next trim takes it)
-                long now = System.nanoTime();
-                if (!last.equals(trimmed) && (now - trimmedAt >= TRIM_EVERY_NANOS || batch == null || batch.isEmpty())) {
-                    events.trimAsync(StreamTrimArgs.minId(last).noLimit());
-                    trimmed = last;
-                    trimmedAt = now;
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
+        if (!running) {
+            readerDone.complete(null);
+            return;
+        }
+        CompletableFuture<Map<StreamMessageId, Map<String, String>>> read;
+        try {
+            read = StreamReads.readAsync(redis, eventsKey, last, 512, Duration.ofSeconds(1));
+        } catch (RuntimeException e) {
+            read = CompletableFuture.failedFuture(e);
+        }
+        read.whenComplete(this::eventsRead);
+    }
+
+    private void eventsRead(Map<StreamMessageId, Map<String, String>> batch, Throwable error) {
+        if (error != null) {
+            if (!running) {
+                readerDone.complete(null);
                 return;
-            } catch (RuntimeException e) {
-                if (running) {
-                    metrics.redisError();
-                    LOG.warn("reading events failed, retrying: {}", e.toString());
-                    sleep(500);
+            }
+            metrics.redisError();
+            LOG.warn("reading events failed, retrying: {}", error.toString());
+            try {
+                timers.schedule(this::readEvents, 500, TimeUnit.MILLISECONDS);
+            } catch (java.util.concurrent.RejectedExecutionException stopped) {
+                readerDone.complete(null);
+            }
+            return;
+        }
+        if (batch != null) {
+            for (Map.Entry<StreamMessageId, Map<String, String>> entry : batch.entrySet()) {
+                last = entry.getKey();
+                try {
+                    handle(entry.getValue().get(JobStreams.FIELD));
+                } catch (RuntimeException e) {
+                    LOG.error("handling event {} failed", entry.getKey(), e);
                 }
             }
         }
+        // what has been read goes in bulk, a few times a second, instead of a command per read
+        // (XTRIM MINID keeps the last entry read; the next trim takes it)
+        long now = System.nanoTime();
+        if (!last.equals(trimmed) && (now - trimmedAt >= TRIM_EVERY_NANOS || batch == null || batch.isEmpty())) {
+            redis.getStream(eventsKey).trimAsync(StreamTrimArgs.minId(last).noLimit());
+            trimmed = last;
+            trimmedAt = now;
+        }
+        readEvents();
     }
 
     private void handle(String sealed) {
@@ -579,28 +605,21 @@ public final class JobRouter implements AutoCloseable {
         }
     }
 
-    private static void sleep(long ms) {
-        try {
-            Thread.sleep(ms);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-    }
-
     /**
      * Stops reading and deletes this node's streams; unanswered jobs get an error.
      */
     @Override
     public void close() {
         running = false;
-        // the reader's wait ends within its BLOCK (1 s); interrupted, it would leave its connection to a
+        // the read under way ends within its BLOCK (1 s); abandoned, it would leave its connection to a
         // reconnect that the commands below could be queued behind (seconds at every shutdown)
         try {
-            reader.join(2_000);
+            readerDone.get(2_000, TimeUnit.MILLISECONDS);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+            LOG.debug("the events read did not end in time: {}", e.toString());
         }
-        reader.interrupt();
         pending.keySet().forEach(job -> answer(job, JobEvent.failure(job, "Error: server shutting down")));
         try {
             for (String key : redis.getKeys().getKeysByPattern(JobStreams.all(nodeId))) {
