@@ -51,6 +51,7 @@ final class HostMain {
         if (cli.values().containsKey("write-config")) {
             return writeConfig(cli.value("write-config"), layout.base(workingDir), out);
         }
+        org.sockethub.jobs.JobCipher.warmUpInBackground(); // for the first job, while the server starts
         Configuration configuration;
         try {
             configuration = Configuration.load(cli, env, workingDir, layout.base(workingDir));

@@ -60,6 +60,7 @@ public final class WorkerMain {
 
         // what needs nothing from the gateway comes first: a worker the launcher starts ahead of
         // need (SpareWorkers) has its framework up by the time it is wanted
+        org.sockethub.jobs.JobCipher.warmUpInBackground(); // for the first job, while the framework boots
         long host = ProcessHandle.current().parent().map(ProcessHandle::pid).orElse(0L);
         java.nio.file.Path cache = WorkerStart.cacheDir(host, ProcessHandle.current().pid());
         java.nio.file.Files.createDirectories(cache);
