@@ -18,8 +18,8 @@ import org.redisson.connection.MasterSlaveEntry;
 /**
  * The waiting stream reads of the job path: {@code XREAD … BLOCK} (the gateway's events) and
  * {@code XREADGROUP … BLOCK} (a worker's jobs), each on a connection of the client's pool held
- * for the wait, as Redisson holds one for its own blocking commands. No thread waits for them:
- * what follows a reply runs on Redisson's I/O thread.
+ * for the wait, as Redisson holds one for its own blocking commands, and kept for the next read
+ * ({@link Reader}). No thread waits for them: what follows a reply runs on Redisson's I/O thread.
  *
  * <p>Not through Redisson's stream API: Redisson 4.7 completes every blocking command through a
  * handler that calls {@code ServiceManager.isShuttingDown(null)} when the command succeeds, which
@@ -39,78 +39,115 @@ public final class StreamReads {
     }
 
     /**
-     * {@code XREAD COUNT <count> BLOCK <ms> STREAMS <key> <after>}; the entries come on Redisson's
-     * I/O thread.
-     *
-     * @param redis the client
-     * @param key   the stream
-     * @param after entries after this id
-     * @param count at most this many
-     * @param block how long to wait for an entry (at least 1 ms)
-     * @return completes with the entries (empty or {@code null} if none came within {@code block}),
-     *         or with a {@link RedisException}
+     * One stream's reads, one after another (each started once the one before has completed),
+     * on a connection of the pool that is kept between them: the next read is written by the I/O
+     * thread that has just delivered the last one, on its own channel, instead of being handed to
+     * whichever event loop the pool's next free connection belongs to (a thread wake-up per
+     * read). A read that fails gives its connection back (reconnected if its state is unknown);
+     * the next one takes another.
      */
-    public static CompletableFuture<Map<StreamMessageId, Map<String, String>>> readAsync(RedissonClient redis, String key,
-            StreamMessageId after, int count, Duration block) {
-        return runAsync(redis, key, RedisCommands.XREAD_BLOCKING_SINGLE, block,
-                "COUNT", count, "BLOCK", millis(block), "STREAMS", key, after.toString());
-    }
+    public static final class Reader {
 
-    /**
-     * {@code XREADGROUP GROUP <group> <consumer> COUNT <count> BLOCK <ms> STREAMS <key> >}: entries
-     * never delivered to the group; they come on Redisson's I/O thread.
-     *
-     * @param redis    the client
-     * @param key      the stream
-     * @param group    the consumer group
-     * @param consumer this consumer
-     * @param count    at most this many
-     * @param block    how long to wait for an entry (at least 1 ms)
-     * @return completes with the entries (empty or {@code null} if none came within {@code block}),
-     *         or with a {@link RedisException}
-     */
-    public static CompletableFuture<Map<StreamMessageId, Map<String, String>>> readGroupAsync(RedissonClient redis, String key,
-            String group, String consumer, int count, Duration block) {
-        return runAsync(redis, key, RedisCommands.XREADGROUP_BLOCKING_SINGLE, block,
-                "GROUP", group, consumer, "COUNT", count, "BLOCK", millis(block), "STREAMS", key, ">");
-    }
+        private final String key;
+        private final MasterSlaveEntry entry;
+        /** The connection kept between reads, or {@code null}. */
+        private volatile RedisConnection held;
 
-    /** A read without a waiting thread: what follows the reply runs on Redisson's I/O thread. */
-    @SuppressWarnings({"unchecked", "rawtypes"})
-    private static CompletableFuture<Map<StreamMessageId, Map<String, String>>> runAsync(RedissonClient redis, String key,
-            RedisCommand<Map<StreamMessageId, Map<Object, Object>>> command, Duration block, Object... params) {
-        MasterSlaveEntry entry = ((Redisson) redis).getCommandExecutor().getConnectionManager().getEntry(key);
-        long deadlineMs = block.toMillis() + REPLY_MARGIN_MS;
-        CompletableFuture<Map<StreamMessageId, Map<String, String>>> result = new CompletableFuture<>();
-        CompletableFuture<RedisConnection> taking = entry.connectionWriteOp(command);
-        // a timer only when the pool has no connection at hand: one per read would wake the JDK's
-        // delay thread for every read
-        CompletableFuture<RedisConnection> waited = taking.isDone() ? taking : taking.copy().orTimeout(deadlineMs, TimeUnit.MILLISECONDS);
-        waited.whenComplete((connection, notTaken) -> {
-            if (notTaken != null) {
-                releaseWhenTaken(entry, taking);
-                result.completeExceptionally(noConnection(command, cause(notTaken)));
-                return;
+        /**
+         * @param redis the client
+         * @param key   the stream
+         */
+        public Reader(RedissonClient redis, String key) {
+            this.key = key;
+            this.entry = ((Redisson) redis).getCommandExecutor().getConnectionManager().getEntry(key);
+        }
+
+        /**
+         * {@code XREAD COUNT <count> BLOCK <ms> STREAMS <key> <after>}; the entries come on
+         * Redisson's I/O thread.
+         *
+         * @param after entries after this id
+         * @param count at most this many
+         * @param block how long to wait for an entry (at least 1 ms)
+         * @return completes with the entries (empty or {@code null} if none came within
+         *         {@code block}), or with a {@link RedisException}
+         */
+        public CompletableFuture<Map<StreamMessageId, Map<String, String>>> read(StreamMessageId after, int count,
+                Duration block) {
+            return run(RedisCommands.XREAD_BLOCKING_SINGLE, block,
+                    "COUNT", count, "BLOCK", millis(block), "STREAMS", key, after.toString());
+        }
+
+        /**
+         * {@code XREADGROUP GROUP <group> <consumer> COUNT <count> BLOCK <ms> STREAMS <key> >}:
+         * entries never delivered to the group; they come on Redisson's I/O thread.
+         *
+         * @param group    the consumer group
+         * @param consumer this consumer
+         * @param count    at most this many
+         * @param block    how long to wait for an entry (at least 1 ms)
+         * @return completes with the entries (empty or {@code null} if none came within
+         *         {@code block}), or with a {@link RedisException}
+         */
+        public CompletableFuture<Map<StreamMessageId, Map<String, String>>> readGroup(String group, String consumer,
+                int count, Duration block) {
+            return run(RedisCommands.XREADGROUP_BLOCKING_SINGLE, block,
+                    "GROUP", group, consumer, "COUNT", count, "BLOCK", millis(block), "STREAMS", key, ">");
+        }
+
+        /** Gives the connection kept between reads back to the pool; call it with no read under way. */
+        public void close() {
+            RedisConnection connection = held;
+            held = null;
+            if (connection != null) {
+                entry.releaseWrite(connection);
             }
-            org.redisson.api.RFuture<Map<StreamMessageId, Map<Object, Object>>> sent;
-            try {
-                sent = connection.async(deadlineMs, StringCodec.INSTANCE, command, params);
-            } catch (RuntimeException e) { // not sent: the read must still end, and the connection go back
-                release(entry, connection, e);
-                result.completeExceptionally(failed(command, e));
-                return;
+        }
+
+        /** A read without a waiting thread: what follows the reply runs on Redisson's I/O thread. */
+        @SuppressWarnings({"unchecked", "rawtypes"})
+        private CompletableFuture<Map<StreamMessageId, Map<String, String>>> run(
+                RedisCommand<Map<StreamMessageId, Map<Object, Object>>> command, Duration block, Object... params) {
+            long deadlineMs = block.toMillis() + REPLY_MARGIN_MS;
+            CompletableFuture<Map<StreamMessageId, Map<String, String>>> result = new CompletableFuture<>();
+            RedisConnection kept = held;
+            held = null;
+            if (kept != null && !kept.isActive()) { // lost while kept: back to the pool, whose watchdog reconnects it
+                entry.releaseWrite(kept);
+                kept = null;
             }
-            sent.whenComplete((reply, error) -> {
-                Throwable failure = error == null ? null : cause(error);
-                release(entry, connection, failure);
-                if (failure == null) {
-                    result.complete((Map) reply); // StringCodec: fields and values are Strings
-                } else {
-                    result.completeExceptionally(failed(command, failure));
+            CompletableFuture<RedisConnection> taking = kept != null ? CompletableFuture.completedFuture(kept)
+                    : entry.connectionWriteOp(command);
+            // a timer only when the pool has no connection at hand: one per read would wake the JDK's
+            // delay thread for every read
+            CompletableFuture<RedisConnection> waited = taking.isDone() ? taking : taking.copy().orTimeout(deadlineMs, TimeUnit.MILLISECONDS);
+            waited.whenComplete((connection, notTaken) -> {
+                if (notTaken != null) {
+                    releaseWhenTaken(entry, taking);
+                    result.completeExceptionally(noConnection(command, cause(notTaken)));
+                    return;
                 }
+                org.redisson.api.RFuture<Map<StreamMessageId, Map<Object, Object>>> sent;
+                try {
+                    sent = connection.async(deadlineMs, StringCodec.INSTANCE, command, params);
+                } catch (RuntimeException e) { // not sent: the read must still end, and the connection go back
+                    release(entry, connection, e);
+                    result.completeExceptionally(failed(command, e));
+                    return;
+                }
+                sent.whenComplete((reply, error) -> {
+                    Throwable failure = error == null ? null : cause(error);
+                    if (failure == null) {
+                        held = connection; // before the result: its callbacks may start the next read
+                        result.complete((Map) reply); // StringCodec: fields and values are Strings
+                    } else {
+                        release(entry, connection, failure);
+                        result.completeExceptionally(failed(command, failure));
+                    }
+                });
             });
-        });
-        return result;
+            return result;
+        }
     }
 
     /** A connection the pool hands over after its taker gave up goes back to it. */

@@ -46,8 +46,8 @@ class StreamReadsTest {
         String key = "stream-reads-test:" + System.nanoTime();
         RStream<String, String> stream = redis.getStream(key);
         long start = System.nanoTime();
-        CompletableFuture<Map<StreamMessageId, Map<String, String>>> read =
-                StreamReads.readAsync(redis, key, StreamMessageId.ALL, 10, Duration.ofSeconds(2));
+        StreamReads.Reader reader = new StreamReads.Reader(redis, key);
+        CompletableFuture<Map<StreamMessageId, Map<String, String>>> read = reader.read(StreamMessageId.ALL, 10, Duration.ofSeconds(2));
         Thread.sleep(200);
         // the client's other commands are not held up by the waiting read (pool of 2)
         for (int i = 0; i < 20; i++) {
@@ -58,6 +58,12 @@ class StreamReadsTest {
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertEquals(List.of(Map.of("field", "value")), List.copyOf(got.values()));
         assertTrue(ms < 1500, "woke when the entry came, not at the end of its wait: " + ms + " ms");
+        // the next read goes on the connection kept from the last: it sees the entries after it
+        stream.add(StreamAddArgs.entry("field", "second"));
+        StreamMessageId last = got.keySet().iterator().next();
+        assertEquals(List.of(Map.of("field", "second")),
+                List.copyOf(reader.read(last, 10, Duration.ofSeconds(2)).get(5, TimeUnit.SECONDS).values()));
+        reader.close();
     }
 
     @Test
@@ -65,24 +71,26 @@ class StreamReadsTest {
         String key = "stream-reads-test:" + System.nanoTime();
         RStream<String, String> stream = redis.getStream(key);
         stream.createGroup(StreamCreateGroupArgs.name("g").makeStream().id(StreamMessageId.ALL));
+        StreamReads.Reader reader = new StreamReads.Reader(redis, key);
         stream.add(StreamAddArgs.entry("n", "1"));
         stream.add(StreamAddArgs.entry("n", "2"));
-        Map<StreamMessageId, Map<String, String>> first = StreamReads.readGroupAsync(redis, key, "g", "c", 10, Duration.ofMillis(300)).get(5, TimeUnit.SECONDS);
+        Map<StreamMessageId, Map<String, String>> first = reader.readGroup("g", "c", 10, Duration.ofMillis(300)).get(5, TimeUnit.SECONDS);
         assertEquals(List.of(Map.of("n", "1"), Map.of("n", "2")), List.copyOf(first.values()));
         long start = System.nanoTime();
-        Map<StreamMessageId, Map<String, String>> none = StreamReads.readGroupAsync(redis, key, "g", "c", 10, Duration.ofMillis(300)).get(5, TimeUnit.SECONDS);
+        Map<StreamMessageId, Map<String, String>> none = reader.readGroup("g", "c", 10, Duration.ofMillis(300)).get(5, TimeUnit.SECONDS);
         long ms = (System.nanoTime() - start) / 1_000_000;
         assertTrue(none == null || none.isEmpty(), String.valueOf(none));
         assertTrue(ms >= 250, "waited its block: " + ms + " ms");
         // an error reply is an exception, and the connection stays usable
         java.util.concurrent.ExecutionException missing = assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> StreamReads.readGroupAsync(redis, key + ":none", "g", "c", 1, Duration.ofMillis(50)).get(5, TimeUnit.SECONDS));
+                () -> new StreamReads.Reader(redis, key + ":none").readGroup("g", "c", 1, Duration.ofMillis(50)).get(5, TimeUnit.SECONDS));
         assertTrue(missing.getCause() instanceof RedisException, String.valueOf(missing.getCause()));
         assertTrue(String.valueOf(missing.getCause().getMessage()).contains("NOGROUP"), missing.getCause().getMessage());
         stream.add(StreamAddArgs.entry("n", "3"));
         assertEquals(List.of(Map.of("n", "3")),
-                List.copyOf(StreamReads.readGroupAsync(redis, key, "g", "c", 10, Duration.ofMillis(300)).get(5, TimeUnit.SECONDS).values()));
-        assertThrows(IllegalArgumentException.class, () -> StreamReads.readAsync(redis, key, StreamMessageId.ALL, 1, Duration.ZERO));
+                List.copyOf(reader.readGroup("g", "c", 10, Duration.ofMillis(300)).get(5, TimeUnit.SECONDS).values()));
+        assertThrows(IllegalArgumentException.class, () -> new StreamReads.Reader(redis, key).read(StreamMessageId.ALL, 1, Duration.ZERO));
+        reader.close();
     }
 
     @Test
@@ -90,8 +98,9 @@ class StreamReadsTest {
         String key = "stream-reads-test:" + System.nanoTime();
         RStream<String, String> stream = redis.getStream(key);
         stream.createGroup(StreamCreateGroupArgs.name("g").makeStream().id(StreamMessageId.ALL));
+        StreamReads.Reader reader = new StreamReads.Reader(redis, key);
         CompletableFuture<Map<StreamMessageId, Map<String, String>>> read =
-                StreamReads.readGroupAsync(redis, key, "g", "c", 10, Duration.ofSeconds(2));
+                reader.readGroup("g", "c", 10, Duration.ofSeconds(2));
         Thread.sleep(200);
         assertTrue(!read.isDone(), "waits for an entry");
         // the waiting read holds a connection of its own: the client's other commands go on (pool of 2)
@@ -100,17 +109,19 @@ class StreamReadsTest {
         }
         stream.add(StreamAddArgs.entry("n", "1"));
         assertEquals(List.of(Map.of("n", "1")), List.copyOf(read.get(1500, TimeUnit.MILLISECONDS).values()));
-        Map<StreamMessageId, Map<String, String>> none = StreamReads.readGroupAsync(redis, key, "g", "c", 10, Duration.ofMillis(200))
+        Map<StreamMessageId, Map<String, String>> none = reader.readGroup("g", "c", 10, Duration.ofMillis(200))
                 .get(5, TimeUnit.SECONDS);
         assertTrue(none == null || none.isEmpty(), String.valueOf(none));
         java.util.concurrent.ExecutionException missing = assertThrows(java.util.concurrent.ExecutionException.class,
-                () -> StreamReads.readGroupAsync(redis, key + ":none", "g", "c", 1, Duration.ofMillis(50)).get(5, TimeUnit.SECONDS));
+                () -> new StreamReads.Reader(redis, key + ":none").readGroup("g", "c", 1, Duration.ofMillis(50)).get(5, TimeUnit.SECONDS));
         assertTrue(missing.getCause() instanceof RedisException && missing.getCause().getMessage().contains("NOGROUP"),
                 String.valueOf(missing.getCause()));
-        // reads after an error, as many as the pool has connections, still get their connection back
+        // reads after an error, more than the pool has connections, still get a connection; the
+        // reader's kept one goes back to the pool when it is closed
         for (int i = 0; i < 4; i++) {
             stream.add(StreamAddArgs.entry("n", "x" + i));
-            assertEquals(1, StreamReads.readGroupAsync(redis, key, "g", "c", 1, Duration.ofMillis(200)).get(5, TimeUnit.SECONDS).size());
+            assertEquals(1, reader.readGroup("g", "c", 1, Duration.ofMillis(200)).get(5, TimeUnit.SECONDS).size());
         }
+        reader.close();
     }
 }

@@ -71,6 +71,8 @@ public final class JobRouter implements AutoCloseable {
     private final int maxWaiting;
     private final AtomicLong counter = new AtomicLong();
     private final String eventsKey;
+    /** The events reads, on a connection kept between them. */
+    private final StreamReads.Reader events;
     /** Completes when the events reads have stopped (after {@link #close}). */
     private final CompletableFuture<Void> readerDone = new CompletableFuture<>();
     // the events reads run one after another (each starts from the one before): no lock needed
@@ -109,6 +111,7 @@ public final class JobRouter implements AutoCloseable {
         this.pushes = pushes;
         this.pipeline = new RedisPipeline(redis);
         this.eventsKey = JobStreams.events(nodeId);
+        this.events = new StreamReads.Reader(redis, eventsKey);
         readEvents();
     }
 
@@ -542,12 +545,13 @@ public final class JobRouter implements AutoCloseable {
      */
     private void readEvents() {
         if (!running) {
+            events.close();
             readerDone.complete(null);
             return;
         }
         CompletableFuture<Map<StreamMessageId, Map<String, String>>> read;
         try {
-            read = StreamReads.readAsync(redis, eventsKey, last, 512, Duration.ofSeconds(1));
+            read = events.read(last, 512, Duration.ofSeconds(1));
         } catch (RuntimeException e) {
             read = CompletableFuture.failedFuture(e);
         }

@@ -65,6 +65,8 @@ final class JobRunner {
     private final ScheduledExecutorService timers;
     private final RedissonClient redis;
     private final RStream<String, String> jobs;
+    /** The lane's reads, on a connection kept between them. */
+    private final StreamReads.Reader reader;
     private final String eventsKey;
     private final RedisPipeline writer;
     private final RScript scripts;
@@ -134,6 +136,7 @@ final class JobRunner {
         this.timers = timers;
         this.redis = redis;
         this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), member.lane()));
+        this.reader = new StreamReads.Reader(redis, jobs.getName());
         this.eventsKey = JobStreams.events(start.nodeId());
         this.writer = new RedisPipeline(redis);
         this.scripts = redis.getScript(StringCodec.INSTANCE);
@@ -156,6 +159,7 @@ final class JobRunner {
                 lane.wait(1_000);
             }
         }
+        reader.close();
         while (unfinished.get() > 0) {
             Thread.sleep(20);
         }
@@ -199,7 +203,7 @@ final class JobRunner {
             }
             return;
         }
-        StreamReads.readGroupAsync(redis, jobs.getName(), JobStreams.GROUP, start.consumer(), free, Duration.ofSeconds(2))
+        reader.readGroup(JobStreams.GROUP, start.consumer(), free, Duration.ofSeconds(2))
                 .whenComplete((batch, error) -> {
                     try {
                         taken(free, batch, error);
