@@ -3,7 +3,6 @@ package org.sockethub.jobs;
 import java.time.Duration;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
@@ -160,12 +159,13 @@ public final class StreamReads {
     }
 
     /**
-     * Back to the pool: as it is after a reply or an error reply (e.g. NOGROUP), which leave it in
-     * step; reconnected first after a timeout, a lost connection or a command that could not be
-     * sent, after which Redis may still answer on it.
+     * A failed read's connection back to the pool: as it is after an error reply (e.g. NOGROUP),
+     * which leaves it in step; reconnected first after a timeout, a lost connection or a command
+     * that could not be sent, after which Redis may still answer on it. (A read that succeeded
+     * keeps its connection, see {@link Reader}.)
      */
     private static void release(MasterSlaveEntry entry, RedisConnection connection, Throwable failure) {
-        boolean clean = failure == null || failure instanceof RedisException
+        boolean clean = failure instanceof RedisException
                 && !(failure instanceof org.redisson.client.RedisTimeoutException)
                 && !(failure instanceof org.redisson.client.RedisConnectionException);
         if (clean) {
@@ -184,8 +184,7 @@ public final class StreamReads {
     }
 
     private static Throwable cause(Throwable e) {
-        return (e instanceof ExecutionException || e instanceof java.util.concurrent.CompletionException) && e.getCause() != null
-                ? e.getCause() : e;
+        return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 
     private static long millis(Duration block) {
