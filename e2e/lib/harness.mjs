@@ -59,6 +59,41 @@ export async function startRedis({ own = false, port: wanted } = {}) {
   return { url: `redis://127.0.0.1:${port}`, stop: (signal) => stopProcess(child, signal) };
 }
 
+/**
+ * A Redis Cluster of `masters` Debian redis-servers (no replicas) on free loopback ports, each
+ * with its cluster bus on a free port of its own, joined by `redis-cli --cluster create`.
+ * Resolves once every node reports cluster_state:ok, with { nodes: ["redis://127.0.0.1:<port>"],
+ * ports, stop }.
+ */
+export async function startRedisCluster({ masters = 3 } = {}) {
+  const dir = mkdtempSync(join(tmpdir(), "sockethub-redis-cluster-"));
+  const ports = [];
+  const children = [];
+  const stop = async () => { await Promise.all(children.map((c) => stopProcess(c))); };
+  try {
+    for (let i = 0; i < masters; i++) {
+      const port = await freePort();
+      let bus = await freePort();
+      while (bus === port) bus = await freePort();
+      const child = spawn("redis-server", ["--port", String(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+        "--protected-mode", "yes", "--cluster-enabled", "yes", "--cluster-port", String(bus),
+        "--cluster-config-file", join(dir, `nodes-${port}.conf`), "--dir", dir, "--cluster-node-timeout", "5000"],
+      { stdio: ["ignore", "pipe", "pipe"] });
+      children.push(child);
+      await waitForLine(child, /Ready to accept connections/, 10_000, "redis-server (cluster)");
+      ports.push(port);
+    }
+    execFileSync("redis-cli", ["--cluster", "create", ...ports.map((p) => `127.0.0.1:${p}`), "--cluster-replicas", "0",
+      "--cluster-yes"], { stdio: "ignore", timeout: 30_000 });
+    await waitFor(() => ports.every((p) => execFileSync("redis-cli", ["-p", String(p), "cluster", "info"], { encoding: "utf8" })
+      .includes("cluster_state:ok")), 30_000, "the Redis Cluster's state ok");
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { nodes: ports.map((p) => `redis://127.0.0.1:${p}`), ports, stop };
+}
+
 async function stopProcess(child, signal = "SIGTERM") {
   if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((ok) => child.once("exit", ok));
@@ -79,8 +114,9 @@ export async function startHost({ redisUrl, config = {}, args = [], deploy = [],
   writeFileSync(configFile, JSON.stringify(config));
   mkdirSync(join(dir, "deploy"));
   for (const jar of deploy) copyFileSync(jar, join(dir, "deploy", basename(jar)));
+  // redisUrl null: the Redis is in args (e.g. --redis.cluster.nodes)
   const child = spawn(...hostCommand(["--port", String(port), "--config", configFile,
-    "--redis.url", redisUrl, "--deploy", join(dir, "deploy"), ...args]), { cwd: dir, stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] });
+    ...(redisUrl ? ["--redis.url", redisUrl] : []), "--deploy", join(dir, "deploy"), ...args]), { cwd: dir, stdio: [stdin ? "pipe" : "ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.on("data", (c) => { log += c; });
   child.stderr.on("data", (c) => { log += c; });

@@ -151,7 +151,7 @@ public class GatewayComponent {
                 g.redisReturned();
             }
         }));
-        redis = RedisClients.connect(config.redisUrl(), 24, "sockethub-gateway-" + nodeId, redisState);
+        redis = RedisClients.connect(config.redis(), 24, "sockethub-gateway-" + nodeId, redisState);
         liveness = new NodeLiveness(redis, nodeId, timers, config.nodeHeartbeatTtlMs(), config.nodeSweepIntervalMs());
         liveness.start();
         registry = new PlatformRegistry(versionOf(context.getBundle().getVersion()));
@@ -160,7 +160,7 @@ public class GatewayComponent {
         router.refuseWhileUnreachable(redisState);
         supervisor = new WorkerSupervisor(new WorkerSettings(workerCommand(context), config.workerMaxHeapMb(),
                 config.workerRestartBackoffMs(), config.heartbeatIntervalMs(), config.heartbeatTimeoutMs(),
-                config.jobTimeoutMs(), config.redisUrl(), nodeId, key, config.sentry(), config.workerDrainTimeoutMs(),
+                config.jobTimeoutMs(), config.redis(), nodeId, key, config.sentry(), config.workerDrainTimeoutMs(),
                 config.workerGroups(), config.workerJavaOptions(), stopGraceMs(context), config.workerIdleStopMs(),
                 spareWorkers(context)), router, timers,
                 (lane, error) -> {

@@ -188,6 +188,16 @@ public record GatewayConfig(JsonNode root) {
         return root.path("redis").path("url").asText("redis://127.0.0.1:6379");
     }
 
+    /**
+     * @return the Redis Cluster of {@code redis.cluster.nodes} when that list is given (then
+     *         {@code redis.url} is not used), else the one Redis of {@link #redisUrl()}
+     */
+    public org.sockethub.jobs.RedisTarget redis() {
+        java.util.List<String> nodes = new java.util.ArrayList<>();
+        root.path("redis").path("cluster").path("nodes").forEach(n -> nodes.add(n.asText()));
+        return nodes.isEmpty() ? org.sockethub.jobs.RedisTarget.single(redisUrl()) : org.sockethub.jobs.RedisTarget.cluster(nodes);
+    }
+
     public long jobTimeoutMs() {
         return root.path("jobs").path("timeoutMs").asLong(60_000);
     }

@@ -35,6 +35,17 @@ class GatewayConfigTest {
     }
 
     @Test
+    void aRedisClusterIsUsedWhenItsNodesAreGiven() {
+        GatewayConfig single = GatewayConfig.resolve(BASE, withDsProperties(Map.of()));
+        assertEquals(org.sockethub.jobs.RedisTarget.single("redis://127.0.0.1:6379"), single.redis());
+        GatewayConfig cluster = GatewayConfig.resolve(BASE, withDsProperties(Map.of(
+                "redis.cluster.nodes", "[\"redis://127.0.0.1:7001\", \"redis://:secret@127.0.0.1:7002\"]")));
+        assertTrue(cluster.redis().isCluster());
+        assertEquals(java.util.List.of("redis://127.0.0.1:7001", "redis://:secret@127.0.0.1:7002"), cluster.redis().clusterNodes());
+        assertEquals("cluster redis://127.0.0.1:7001,redis://***@127.0.0.1:7002", cluster.redis().toString());
+    }
+
+    @Test
     void dottedPropertiesAreMergedOverItWithTheirJsonTypes() {
         GatewayConfig config = GatewayConfig.resolve(BASE, withDsProperties(Map.of(
                 "sockethub.port", "10551",

@@ -23,17 +23,27 @@ public final class RedisClients {
      * @return a connected client
      */
     public static RedissonClient connect(String url, int poolSize, String name) {
-        return connect(url, poolSize, name, null);
+        return connect(RedisTarget.single(url), poolSize, name, null);
     }
 
     /**
-     * @param url      the Redis URL
-     * @param poolSize the connection pool's size
+     * @param redis    one server or a Redis Cluster
+     * @param poolSize connections for ordinary commands (per cluster master); blocking reads each take their own
+     * @param name     client name, visible in {@code CLIENT LIST}
+     * @return a connected client
+     */
+    public static RedissonClient connect(RedisTarget redis, int poolSize, String name) {
+        return connect(redis, poolSize, name, null);
+    }
+
+    /**
+     * @param redis    one server or a Redis Cluster
+     * @param poolSize the connection pool's size (per cluster master)
      * @param name     the client name Redis shows
      * @param listener told when the connection to Redis is lost and back, or {@code null}
      * @return the client
      */
-    public static RedissonClient connect(String url, int poolSize, String name, org.redisson.connection.ConnectionListener listener) {
+    public static RedissonClient connect(RedisTarget redis, int poolSize, String name, org.redisson.connection.ConnectionListener listener) {
         Config config = new Config();
         if (listener != null) {
             config.setConnectionListener(listener);
@@ -46,15 +56,31 @@ public final class RedisClients {
         config.setThreads(Math.max(2, cores));
         config.setNettyThreads(Math.max(2, cores * 2));
         config.setTransportMode(transport());
-        config.useSingleServer()
-                .setAddress(url)
-                .setClientName(name)
-                .setConnectionMinimumIdleSize(1)
-                .setConnectionPoolSize(poolSize)
-                .setSubscriptionConnectionMinimumIdleSize(0)
-                .setSubscriptionConnectionPoolSize(2)
-                .setConnectTimeout(10_000)
-                .setRetryAttempts(3);
+        if (redis.isCluster()) {
+            // writes and blocking reads on the masters only: a job's stream is read where it was written
+            config.useClusterServers()
+                    .addNodeAddress(redis.clusterNodes().toArray(String[]::new))
+                    .setReadMode(org.redisson.config.ReadMode.MASTER)
+                    .setSubscriptionMode(org.redisson.config.SubscriptionMode.MASTER)
+                    .setClientName(name)
+                    .setMasterConnectionMinimumIdleSize(1)
+                    .setMasterConnectionPoolSize(poolSize)
+                    .setSlaveConnectionMinimumIdleSize(0)
+                    .setSubscriptionConnectionMinimumIdleSize(0)
+                    .setSubscriptionConnectionPoolSize(2)
+                    .setConnectTimeout(10_000)
+                    .setRetryAttempts(3);
+        } else {
+            config.useSingleServer()
+                    .setAddress(redis.url())
+                    .setClientName(name)
+                    .setConnectionMinimumIdleSize(1)
+                    .setConnectionPoolSize(poolSize)
+                    .setSubscriptionConnectionMinimumIdleSize(0)
+                    .setSubscriptionConnectionPoolSize(2)
+                    .setConnectTimeout(10_000)
+                    .setRetryAttempts(3);
+        }
         return Redisson.create(config);
     }
 

@@ -48,9 +48,12 @@ public final class StreamReads {
     public static final class Reader {
 
         private final String key;
-        private final MasterSlaveEntry entry;
-        /** The connection kept between reads, or {@code null}. */
-        private volatile RedisConnection held;
+        private final org.redisson.connection.ConnectionManager connections;
+        /** The connection kept between reads, with the entry (server) it belongs to, or {@code null}. */
+        private volatile Held held;
+
+        private record Held(MasterSlaveEntry entry, RedisConnection connection) {
+        }
 
         /**
          * @param redis the client
@@ -58,7 +61,7 @@ public final class StreamReads {
          */
         public Reader(RedissonClient redis, String key) {
             this.key = key;
-            this.entry = ((Redisson) redis).getCommandExecutor().getConnectionManager().getEntry(key);
+            this.connections = ((Redisson) redis).getCommandExecutor().getConnectionManager();
         }
 
         /**
@@ -96,10 +99,10 @@ public final class StreamReads {
 
         /** Gives the connection kept between reads back to the pool; call it with no read under way. */
         public void close() {
-            RedisConnection connection = held;
+            Held kept = held;
             held = null;
-            if (connection != null) {
-                entry.releaseWrite(connection);
+            if (kept != null) {
+                kept.entry().releaseWrite(kept.connection());
             }
         }
 
@@ -109,13 +112,20 @@ public final class StreamReads {
                 RedisCommand<Map<StreamMessageId, Map<Object, Object>>> command, Duration block, Object... params) {
             long deadlineMs = block.toMillis() + REPLY_MARGIN_MS;
             CompletableFuture<Map<StreamMessageId, Map<String, String>>> result = new CompletableFuture<>();
-            RedisConnection kept = held;
+            Held kept = held;
             held = null;
-            if (kept != null && !kept.isActive()) { // lost while kept: back to the pool, whose watchdog reconnects it
-                entry.releaseWrite(kept);
+            if (kept != null && !kept.connection().isActive()) { // lost while kept: back to the pool, whose watchdog reconnects it
+                kept.entry().releaseWrite(kept.connection());
                 kept = null;
             }
-            CompletableFuture<RedisConnection> taking = kept != null ? CompletableFuture.completedFuture(kept)
+            // the server of the stream's slot, looked up again for a new connection: in a Redis Cluster
+            // the slot may have moved to another master since the last one
+            MasterSlaveEntry entry = kept != null ? kept.entry() : connections.getEntry(key);
+            if (entry == null) {
+                result.completeExceptionally(new RedisException("no Redis server holds the slot of " + key));
+                return result;
+            }
+            CompletableFuture<RedisConnection> taking = kept != null ? CompletableFuture.completedFuture(kept.connection())
                     : entry.connectionWriteOp(command);
             // a timer only when the pool has no connection at hand: one per read would wake the JDK's
             // delay thread for every read
@@ -137,7 +147,7 @@ public final class StreamReads {
                 sent.whenComplete((reply, error) -> {
                     Throwable failure = error == null ? null : cause(error);
                     if (failure == null) {
-                        held = connection; // before the result: its callbacks may start the next read
+                        held = new Held(entry, connection); // before the result: its callbacks may start the next read
                         result.complete((Map) reply); // StringCodec: fields and values are Strings
                     } else {
                         release(entry, connection, failure);

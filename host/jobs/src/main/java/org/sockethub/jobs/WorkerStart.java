@@ -10,7 +10,7 @@ import java.util.List;
  * <p>A worker JVM runs one or more platforms ({@code workers.groups}), each reading its own lane.
  *
  * @param key          the node's job key, base64 (see {@link JobCipher})
- * @param redisUrl     where the streams are
+ * @param redis        where the streams are: one Redis or a Redis Cluster
  * @param nodeId       the gateway node
  * @param name         the worker's name in logs: its lane, or its platforms joined by {@code +}
  * @param members      the platforms it runs, one lane each
@@ -19,7 +19,7 @@ import java.util.List;
  * @param jobTimeoutMs after this long a job is given up (the gateway has already answered it)
  * @param sentry       the {@code sentry} settings (error reporting is on when its {@code dsn} is set)
  */
-public record WorkerStart(String key, String redisUrl, String nodeId, String name, List<Member> members, String consumer,
+public record WorkerStart(String key, RedisTarget redis, String nodeId, String name, List<Member> members, String consumer,
                           long heartbeatMs, long jobTimeoutMs, ObjectNode sentry) {
 
     /**

@@ -16,7 +16,7 @@ import java.util.Map;
  */
 record Cli(Map<String, String> values, List<String> switches) {
 
-    private static final List<String> VALUED = List.of("port", "host", "config", "redis.url", "cors.origin", "sentry.dsn", "deploy");
+    private static final List<String> VALUED = List.of("port", "host", "config", "redis.url", "redis.cluster.nodes", "cors.origin", "sentry.dsn", "deploy");
     private static final List<String> SWITCHES = List.of("examples", "console", "info", "sentry-test", "version", "help");
     /** Flags whose value is optional. */
     private static final List<String> OPTIONAL = List.of("write-config");
@@ -30,6 +30,9 @@ record Cli(Map<String, String> values, List<String> switches) {
                                     a release's own in a release)
               --redis.url <url>     Redis to use (env REDIS_URL); without one, 127.0.0.1:6379 if it answers,
                                     else an embedded Redis; "embedded" for the embedded one in any case
+              --redis.cluster.nodes <list>
+                                    a Redis Cluster instead: redis://host:port of some of its nodes,
+                                    comma-separated (env REDIS_CLUSTER_NODES)
               --cors.origin <list>  allowed origins (env SOCKETHUB_CORS_ORIGIN; default *)
               --sentry.dsn <dsn>    report errors to Sentry (env SENTRY_DSN; off by default)
               --sentry-test         send a test event to the configured Sentry, then exit

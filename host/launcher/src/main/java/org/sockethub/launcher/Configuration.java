@@ -134,13 +134,36 @@ final class Configuration {
             String port = nonEmpty(env.get("REDIS_PORT"));
             redisUrl = "redis://" + env.get("REDIS_HOST") + ":" + (port == null ? "6379" : port);
         }
-        setText(config, "redis", "url", redisUrl);
+        setRedisUrl(config, redisUrl);
+        setClusterNodes(config, env.get("REDIS_CLUSTER_NODES"));
+    }
+
+    /** A Redis URL given by the environment or a flag also overrides a Redis Cluster of the layers below. */
+    private static void setRedisUrl(ObjectNode config, String url) {
+        if (nonEmpty(url) != null) {
+            config.withObjectProperty("redis").remove("cluster");
+            setText(config, "redis", "url", url);
+        }
+    }
+
+    /** A comma-separated list of Redis Cluster nodes ({@code REDIS_CLUSTER_NODES}, {@code --redis.cluster.nodes}). */
+    private static void setClusterNodes(ObjectNode config, String list) {
+        if (nonEmpty(list) == null) {
+            return;
+        }
+        com.fasterxml.jackson.databind.node.ArrayNode nodes = config.withObjectProperty("redis").withObjectProperty("cluster").putArray("nodes");
+        for (String node : list.split(",")) {
+            if (!node.isBlank()) {
+                nodes.add(node.strip());
+            }
+        }
     }
 
     private static void applyFlags(ObjectNode config, Cli cli, Path workingDir) throws ConfigException {
         setInt(config, "sockethub", "port", cli.value("port"), "--port");
         setText(config, "sockethub", "host", cli.value("host"));
-        setText(config, "redis", "url", cli.value("redis.url"));
+        setRedisUrl(config, cli.value("redis.url"));
+        setClusterNodes(config, cli.value("redis.cluster.nodes"));
         if (cli.value("cors.origin") != null) {
             config.withObjectProperty("sockethub").withObjectProperty("cors").put("origin", cli.value("cors.origin"));
         }

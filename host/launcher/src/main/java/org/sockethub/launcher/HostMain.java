@@ -81,8 +81,13 @@ final class HostMain {
         }
 
         RedisLocator.Choice redis;
+        java.util.List<String> clusterNodes = new java.util.ArrayList<>();
+        config.path("redis").path("cluster").path("nodes").forEach(n -> clusterNodes.add(n.asText()));
         try {
-            redis = RedisLocator.locate(config.path("redis").path("url").asText(""), RedisLocator.LOCAL,
+            redis = !clusterNodes.isEmpty()
+                    ? RedisLocator.cluster(clusterNodes, config.path("redis").path("startWaitMs").asLong(30_000),
+                            line -> System.err.println("sockethub: " + line))
+                    : RedisLocator.locate(config.path("redis").path("url").asText(""), RedisLocator.LOCAL,
                     config.path("redis").path("startWaitMs").asLong(30_000), line -> System.err.println("sockethub: " + line),
                     // the port answers 503 (/health: Redis unreachable) while the host waits
                     () -> WaitingHealth.open(config.path("sockethub").path("host").asText("localhost"),
@@ -91,7 +96,9 @@ final class HostMain {
             System.err.println("sockethub: " + e.getMessage());
             return 1;
         }
-        config.withObjectProperty("redis").put("url", redis.url());
+        if (clusterNodes.isEmpty()) {
+            config.withObjectProperty("redis").put("url", redis.url());
+        }
         Path deploy = Path.of(config.path("deploy").path("dir").asText());
 
         if (config.path("info").asBoolean()) {

@@ -133,6 +133,41 @@ final class RedisLocator {
     }
 
     /**
+     * A configured Redis Cluster: usable once one of its nodes answers (the client learns the rest
+     * from it), waited for as a configured Redis is.
+     *
+     * @param nodes  the configured nodes
+     * @param waitMs how long to wait for one of them to answer
+     * @param log    receives the line that says the server waits
+     * @return the choice, its URL the nodes as given (for logs)
+     * @throws ConfigException if none answers
+     */
+    static Choice cluster(java.util.List<String> nodes, long waitMs, java.util.function.Consumer<String> log) throws ConfigException {
+        String shown = String.join(",", nodes.stream().map(RedisLocator::redact).toList());
+        long deadline = System.currentTimeMillis() + Math.max(0, waitMs);
+        boolean told = false;
+        for (;;) {
+            if (nodes.stream().anyMatch(RedisLocator::answers)) {
+                return new Choice(String.join(",", nodes), "cluster, configured", null);
+            }
+            if (System.currentTimeMillis() >= deadline) {
+                throw new ConfigException("no node of the Redis Cluster " + shown + " answers");
+            }
+            if (!told) {
+                log.accept("no node of the Redis Cluster " + shown + " answers; retrying every second for up to "
+                        + waitMs / 1000 + " s (redis.startWaitMs)");
+                told = true;
+            }
+            try {
+                Thread.sleep(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ConfigException("interrupted while waiting for the Redis Cluster " + shown);
+            }
+        }
+    }
+
+    /**
      * @return a new embedded Redis on a free loopback port, without persistence
      * @throws IOException if it does not start
      */

@@ -48,6 +48,23 @@ class ConfigurationTest {
     }
 
     @Test
+    void aRedisClusterComesFromTheFileTheEnvironmentOrAFlagAndARedisUrlAboveItWins() throws Exception {
+        String file = "{\"redis\":{\"cluster\":{\"nodes\":[\"redis://file:1\"]}}}";
+        assertEquals("[\"redis://file:1\"]", load(file, Map.of()).json().path("redis").path("cluster").path("nodes").toString());
+        var env = load(file, Map.of("REDIS_CLUSTER_NODES", "redis://a:1, redis://b:2,")).json();
+        assertEquals("[\"redis://a:1\",\"redis://b:2\"]", env.path("redis").path("cluster").path("nodes").toString());
+        var flag = load(file, Map.of("REDIS_CLUSTER_NODES", "redis://a:1"), "--redis.cluster.nodes", "redis://c:3").json();
+        assertEquals("[\"redis://c:3\"]", flag.path("redis").path("cluster").path("nodes").toString());
+        // a single Redis named by the environment or a flag replaces a cluster of the file (or of the environment)
+        var url = load(file, Map.of("REDIS_CLUSTER_NODES", "redis://a:1"), "--redis.url", "redis://one:4").json();
+        assertTrue(url.path("redis").path("cluster").path("nodes").isMissingNode(), url.toString());
+        assertEquals("redis://one:4", url.path("redis").path("url").asText());
+        ConfigException e = assertThrows(ConfigException.class,
+                () -> load("{\"redis\":{\"cluster\":{\"nodes\":[\"host:1\"]}}}", Map.of()));
+        assertTrue(e.getMessage().contains("/redis/cluster/nodes/0"), e.getMessage());
+    }
+
+    @Test
     void redisHostAndPortAreUsedWithoutRedisUrl() throws Exception {
         var c = load(null, Map.of("REDIS_HOST", "127.0.0.1", "REDIS_PORT", "6390")).json();
         assertEquals("redis://127.0.0.1:6390", c.path("redis").path("url").asText());

@@ -13,7 +13,7 @@ import org.sockethub.jobs.WorkerGroups;
  * @param heartbeatMs      how often a worker reports (≤ 0: never, and never timed out)
  * @param heartbeatTimeoutMs silence after which a worker is declared dead
  * @param jobTimeoutMs     how long a job may take
- * @param redisUrl         the Redis workers connect to
+ * @param redis            the Redis (or Redis Cluster) workers connect to
  * @param nodeId           this gateway node
  * @param key              the node's job key
  * @param sentry           the {@code sentry} settings, handed to workers
@@ -29,7 +29,7 @@ import org.sockethub.jobs.WorkerGroups;
  *                         launcher has one (it boots while the gateway starts), else {@code null}
  */
 public record WorkerSettings(List<String> command, int maxHeapMb, long restartBackoffMs, long heartbeatMs,
-                             long heartbeatTimeoutMs, long jobTimeoutMs, String redisUrl, String nodeId, byte[] key,
+                             long heartbeatTimeoutMs, long jobTimeoutMs, org.sockethub.jobs.RedisTarget redis, String nodeId, byte[] key,
                              com.fasterxml.jackson.databind.node.ObjectNode sentry, long drainTimeoutMs,
                              WorkerGroups groups, List<String> javaOptions, long stopGraceMs,
                              long idleStopMs, java.util.function.Function<List<String>, Process> spares) {

@@ -476,7 +476,7 @@ public final class WorkerSupervisor implements AutoCloseable {
                 LOG.debug("the worker for {} was started ahead (pid {})", w.name, process.pid());
             }
             w.process = process;
-            WorkerStart start = new WorkerStart(Base64.getEncoder().encodeToString(settings.key()), settings.redisUrl(),
+            WorkerStart start = new WorkerStart(Base64.getEncoder().encodeToString(settings.key()), settings.redis(),
                     settings.nodeId(), w.name, members, w.consumer, settings.heartbeatMs(), settings.jobTimeoutMs(),
                     settings.sentry());
             OutputStream stdin = process.getOutputStream();

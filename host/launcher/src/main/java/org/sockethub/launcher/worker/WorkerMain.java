@@ -84,7 +84,7 @@ public final class WorkerMain {
         // Each lane's blocking read holds a connection of the pool; answers and pushes need the others.
         int connections = start.members().size() + 3;
         CompletableFuture<RedissonClient> connecting = CompletableFuture.supplyAsync(
-                () -> RedisClients.connect(start.redisUrl(), connections, "sockethub-worker-" + start.consumer()));
+                () -> RedisClients.connect(start.redis(), connections, "sockethub-worker-" + start.consumer()));
         WorkerFelix.install(felix, start.members().stream().map(WorkerStart.Member::bundle).toList());
         java.util.List<Platform> platforms = new java.util.ArrayList<>();
         for (WorkerStart.Member member : start.members()) {
