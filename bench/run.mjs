@@ -1,7 +1,7 @@
 // The benchmark: starts the real host (hostCommand() of the e2e harness, with a Redis of its
 // own) and prints every figure with how it was measured and its goal, then one JSON line.
 //
-// Usage: node bench/run.mjs [--only launch,footprint,throughput,paced,overload,sockets,setups]
+// Usage: node bench/run.mjs [--only launch,footprint,throughput,paced,overload,sockets,setups,cluster]
 //          [--launches 3] [--clients 50] [--warmup 20] [--seconds 10] [--samples 5000]
 //          [--after 30] [--settle 15] [--sockets 2000] [--parallel 100] [--setup-warmup 10]
 //          [--rate 1000] [--overload-clients 100] [--capacity <echoes/s>]
@@ -20,6 +20,7 @@
 //   sockets     host RSS per idle websocket socket (--sockets, --parallel connecting at a time)
 //   setups      connect + schemas + credentials + disconnect per second, --parallel in flight,
 //               for --seconds after --setup-warmup
+//   cluster     the throughput load on a 3-master Redis Cluster: one gateway node, then two
 // footprint, throughput, paced and overload share one host; sockets and setups another; each launch is its own.
 // Needs e2e/node_modules (npm ci in e2e/), a built server, redis-server, and `ulimit -n` above
 // --sockets + 1000. Progress and waits go to stderr; figures to stdout.

@@ -11,6 +11,7 @@ import { useEachPlatform } from "./platforms.mjs";
 import { machineCpu, memoryOf, openFilesLimit, rssKb } from "./proc.mjs";
 import { fmt, heading, line, mb, median, note, percentile, progress, round } from "./report.mjs";
 import { sleep, withHost } from "./server.mjs";
+import { cluster } from "./cluster.mjs";
 
 const ACK_TIMEOUT_MS = 30_000;
 
@@ -474,4 +475,5 @@ export const PHASES = [
   { name: "overload", run: overload, host: "main" },
   { name: "sockets", run: sockets, host: "connections" },
   { name: "setups", run: setups, host: "connections" },
+  { name: "cluster", run: cluster, host: null },
 ];

@@ -62,13 +62,14 @@ export const BENCH_CONFIG = {
  * Spawns a host (does not wait). Returns { pid, port, url, spawnedAt (performance.now() just
  * before the spawn), listening (a promise of ms from spawn to the log line), exited, log(), stop() }.
  */
-export async function spawnHost({ redisUrl, config = BENCH_CONFIG }) {
+export async function spawnHost({ redisUrl, config = BENCH_CONFIG, redisArgs = null }) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "sockethub-bench-"));
   const configFile = join(dir, "sockethub.config.json");
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   mkdirSync(join(dir, "deploy"));
-  const [command, args] = hostCommand(["--port", String(port), "--config", configFile, "--redis.url", redisUrl,
+  // redisArgs: another Redis than redisUrl, e.g. ["--redis.cluster.nodes", "redis://…,redis://…"]
+  const [command, args] = hostCommand(["--port", String(port), "--config", configFile, ...(redisArgs ?? ["--redis.url", redisUrl]),
     "--deploy", join(dir, "deploy")]);
   const spawnedAt = performance.now();
   const child = spawn(command, args, { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
@@ -190,10 +191,10 @@ export function looksLikeRebuild(host) {
  * Runs `attempt(host)` on a freshly spawned host; if the host dies in a way that looks like the
  * build being replaced, stops it, waits for the build to settle and tries again (up to `tries`).
  */
-export async function withHost(redisUrl, attempt, { tries = 4, config = BENCH_CONFIG } = {}) {
+export async function withHost(redisUrl, attempt, { tries = 4, config = BENCH_CONFIG, redisArgs = null } = {}) {
   for (let i = 1; ; i++) {
     await waitForStableBuild();
-    const host = await spawnHost({ redisUrl, config });
+    const host = await spawnHost({ redisUrl, config, redisArgs });
     try {
       return await attempt(host);
     } catch (e) {

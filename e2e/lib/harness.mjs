@@ -63,7 +63,7 @@ export async function startRedis({ own = false, port: wanted } = {}) {
  * A Redis Cluster of `masters` Debian redis-servers (no replicas) on free loopback ports, each
  * with its cluster bus on a free port of its own, joined by `redis-cli --cluster create`.
  * Resolves once every node reports cluster_state:ok, with { nodes: ["redis://127.0.0.1:<port>"],
- * ports, stop }.
+ * ports, pids, stop }.
  */
 export async function startRedisCluster({ masters = 3 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "sockethub-redis-cluster-"));
@@ -91,7 +91,7 @@ export async function startRedisCluster({ masters = 3 } = {}) {
     await stop();
     throw e;
   }
-  return { nodes: ports.map((p) => `redis://127.0.0.1:${p}`), ports, stop };
+  return { nodes: ports.map((p) => `redis://127.0.0.1:${p}`), ports, pids: children.map((c) => c.pid), stop };
 }
 
 async function stopProcess(child, signal = "SIGTERM") {
