@@ -243,7 +243,7 @@ final class RedisLocator {
 
     /** @return the URL without its password */
     static String redact(String url) {
-        return url.replaceAll("//[^@/]*@", "//***@");
+        return org.sockethub.jobs.RedisTarget.redact(url);
     }
 
     private static int freePort() throws IOException {
