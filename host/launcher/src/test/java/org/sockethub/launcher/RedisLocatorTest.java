@@ -33,6 +33,28 @@ class RedisLocatorTest {
     }
 
     @Test
+    void aRedisClusterIsUsedOnceOneOfItsNodesAnswersAndNamedWhenNoneDoes() throws Exception {
+        RedisLocator.Choice one = RedisLocator.locate("", nothingListening());
+        try {
+            String silent = nothingListening();
+            RedisLocator.Choice cluster = RedisLocator.cluster(java.util.List.of(silent, one.url()), 0, line -> { });
+            assertNull(cluster.embedded());
+            assertEquals("cluster, configured", cluster.how());
+            assertEquals(silent + "," + one.url(), cluster.url());
+        } finally {
+            one.embedded().stop();
+        }
+        String a = nothingListening();
+        String b = "redis://:secret@" + nothingListening().substring("redis://".length());
+        java.util.List<String> lines = new java.util.ArrayList<>();
+        ConfigException e = org.junit.jupiter.api.Assertions.assertThrows(ConfigException.class,
+                () -> RedisLocator.cluster(java.util.List.of(a, b), 1200, lines::add));
+        assertEquals("no node of the Redis Cluster " + a + "," + RedisLocator.redact(b) + " answers", e.getMessage());
+        assertEquals(1, lines.size(), lines.toString());
+        assertTrue(lines.get(0).contains("retrying every second") && !lines.get(0).contains("secret"), lines.get(0));
+    }
+
+    @Test
     void usesTheLocalRedisWhenItAnswers() throws Exception {
         RedisLocator.Choice embedded = RedisLocator.locate("", nothingListening());
         try {
