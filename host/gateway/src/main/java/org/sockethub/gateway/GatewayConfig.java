@@ -168,7 +168,7 @@ public record GatewayConfig(JsonNode root) {
 
     /** @return how long a node's heartbeat key lives in Redis (renewed every third of it) */
     public long nodeHeartbeatTtlMs() {
-        return root.path("nodeHeartbeat").path("ttlMs").asLong(15_000);
+        return root.path("nodeHeartbeat").path("ttlMs").asLong(6_000);
     }
 
     /** @return how often a node looks for the keys of nodes without a heartbeat */

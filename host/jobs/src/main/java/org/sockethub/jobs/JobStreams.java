@@ -43,6 +43,12 @@ public final class JobStreams {
         return "sockethub:{" + nodeId + "}:alive";
     }
 
+    /**
+     * The registry of live nodes, shared by all: a sorted set of node ids scored by the Redis
+     * server's time (ms) of each one's last heartbeat. A single key, so one slot of a cluster.
+     */
+    public static final String NODES = "sockethub:nodes";
+
     /** A glob matching every key of every node (braces escaped). */
     public static final String ALL_NODES = "sockethub:\\{*\\}:*";
 

@@ -1,13 +1,16 @@
 package org.sockethub.gateway.workers;
 
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.options.KeysScanOptions;
 import org.redisson.client.codec.StringCodec;
@@ -19,8 +22,16 @@ import org.slf4j.LoggerFactory;
  * A gateway node's heartbeat in Redis, and the removal of what dead nodes left there.
  *
  * <p>Each node keeps {@code sockethub:{<node>}:alive} with a TTL ({@code nodeHeartbeat.ttlMs},
- * 15 s), written before anything else of the node and renewed every third of it. Every
- * {@code nodeHeartbeat.sweepIntervalMs} (20 s) a node
+ * 6 s), written before anything else of the node and renewed every sixth of it, and at each beat
+ * enters in the registry {@link JobStreams#NODES} when that beat runs out (the beat's time plus
+ * its TTL, on the Redis server's clock: nodes' clocks and TTLs may differ). At each beat it also
+ * looks there for other nodes whose beat has run out: one still so two beats later, and without
+ * its heartbeat key, is dead; its keys are deleted and it leaves the registry. A node killed with
+ * {@code kill -9} is found within a TTL and three beats (9 s by default), with one sorted-set
+ * read per beat instead of a scan.
+ *
+ * <p>Nodes missing from the registry (it was deleted, or a node of an earlier version) are found by
+ * the scan that came before it, every {@code nodeHeartbeat.sweepIntervalMs} (20 s): a node
  * looks for keys of other nodes ({@code sockethub:{<node>}:*}: jobs streams and their groups, the
  * events stream, credentials); a node whose heartbeat is missing at two looks in a row (more than
  * a TTL apart, so a Redis that came back empty a moment ago does not count) is dead, and its keys
@@ -42,6 +53,17 @@ public final class NodeLiveness implements AutoCloseable {
     private Set<String> suspects = Set.of();
     private ScheduledFuture<?> beats;
     private ScheduledFuture<?> sweeps;
+    private final long beatMs;
+    /** Registered nodes seen stale, with the {@link System#nanoTime()} of the first look that saw it. */
+    private final Map<String, Long> stale = new HashMap<>();
+
+    /** KEYS[1] the registry, ARGV[1] the node, ARGV[2] its TTL: when its beat runs out, in the server's time (ms). */
+    private static final String BEAT = "local t = redis.call('TIME')\n"
+            + "redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[2]), ARGV[1])\n"
+            + "return 1\n";
+    /** KEYS[1] the registry: the nodes whose beat has run out. */
+    private static final String STALE = "local t = redis.call('TIME')\n"
+            + "return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (t[1] * 1000 + math.floor(t[2] / 1000)))\n";
 
     /**
      * @param redis  the node's Redis
@@ -62,18 +84,53 @@ public final class NodeLiveness implements AutoCloseable {
         this.timers = timers;
         this.ttlMs = ttlMs;
         this.sweepMs = Math.max(sweepMs, ttlMs + 1); // a Redis back empty must not pass for a dead node
+        this.beatMs = Math.max(100, ttlMs / 6);
     }
 
     /** Writes the first heartbeat (synchronously: before the node writes anything else), then keeps it and sweeps. */
     public void start() {
         beat();
-        long beat = Math.max(100, ttlMs / 3);
-        beats = timers.scheduleWithFixedDelay(() -> quietly("heartbeat", this::beat), beat, beat, TimeUnit.MILLISECONDS);
+        beats = timers.scheduleWithFixedDelay(() -> quietly("heartbeat", () -> {
+            beat();
+            look();
+        }), beatMs, beatMs, TimeUnit.MILLISECONDS);
         sweeps = timers.scheduleWithFixedDelay(() -> quietly("sweep", this::sweep), Math.min(1_000, sweepMs), sweepMs, TimeUnit.MILLISECONDS);
     }
 
     private void beat() {
         redis.getBucket(JobStreams.alive(nodeId), StringCodec.INSTANCE).set(started, Duration.ofMillis(ttlMs));
+        redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_WRITE, BEAT, RScript.ReturnType.LONG,
+                List.of(JobStreams.NODES), nodeId, Long.toString(ttlMs));
+    }
+
+    /**
+     * One look at the registry: a node whose beat has run out (its own TTL after it) at this look
+     * and at the one two beats earlier, and whose heartbeat key is gone, is dead; its keys are
+     * deleted.
+     *
+     * @return the nodes found dead
+     */
+    synchronized List<String> look() {
+        List<Object> old = redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_ONLY, STALE, RScript.ReturnType.LIST,
+                List.of(JobStreams.NODES));
+        Set<String> now = new HashSet<>();
+        old.forEach(n -> now.add(String.valueOf(n)));
+        now.remove(nodeId);
+        stale.keySet().retainAll(now);
+        long at = System.nanoTime();
+        List<String> dead = new ArrayList<>();
+        for (String node : now) {
+            long since = stale.computeIfAbsent(node, n -> at);
+            if (at - since >= TimeUnit.MILLISECONDS.toNanos(3 * beatMs / 2) // the look two beats later
+                    && !redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
+                long n = redis.getKeys().deleteByPattern(JobStreams.all(node));
+                redis.getScoredSortedSet(JobStreams.NODES, StringCodec.INSTANCE).remove(node);
+                stale.remove(node);
+                dead.add(node);
+                LOG.info("node {} stopped beating: removed its {} key(s) from Redis", node, n);
+            }
+        }
+        return dead;
     }
 
     /**
@@ -100,6 +157,7 @@ public final class NodeLiveness implements AutoCloseable {
         for (String node : missing) {
             if (suspects.contains(node) && !redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
                 long n = redis.getKeys().deleteByPattern(JobStreams.all(node));
+                redis.getScoredSortedSet(JobStreams.NODES, StringCodec.INSTANCE).remove(node);
                 deleted += n;
                 LOG.info("node {} has no heartbeat: removed its {} key(s) from Redis", node, n);
             }
@@ -127,6 +185,7 @@ public final class NodeLiveness implements AutoCloseable {
         }
         try {
             redis.getBucket(JobStreams.alive(nodeId)).delete();
+            redis.getScoredSortedSet(JobStreams.NODES, StringCodec.INSTANCE).remove(nodeId);
         } catch (RuntimeException e) {
             LOG.debug("removing the heartbeat: {}", e.toString());
         }

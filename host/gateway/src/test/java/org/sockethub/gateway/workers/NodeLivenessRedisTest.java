@@ -1,8 +1,11 @@
 package org.sockethub.gateway.workers;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertNotNull;
+import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import java.util.List;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import org.junit.jupiter.api.AfterEach;
@@ -74,6 +77,31 @@ class NodeLivenessRedisTest {
         assertEquals(0, looks.sweep());
         assertTrue(count(living) >= 2);
         back.close();
+    }
+
+    @Test
+    void aRegisteredNodeThatStoppedBeatingIsRemovedAtTheLookTwoBeatsAfterItWasFirstSeenStale() throws Exception {
+        var registry = redis.getScoredSortedSet(JobStreams.NODES, StringCodec.INSTANCE);
+        keysOf(living);
+        keysOf(dead);
+        // as a node killed a while ago left the registry, beside one whose beat runs out in 10 s (loopback: one clock)
+        registry.add(0, dead);
+        registry.add(System.currentTimeMillis() + 10_000, living);
+        NodeLiveness looks = new NodeLiveness(redis, sweeper, timers, 600, 20_000, pattern); // beats every 100 ms
+        assertEquals(List.of(), looks.look(), "the first look that sees it stale only notes it");
+        assertEquals(2, count(dead));
+        Thread.sleep(250);
+        assertEquals(List.of(dead), looks.look(), "two beats later, still stale and without a heartbeat key: dead");
+        assertEquals(0, count(dead));
+        assertNull(registry.getScore(dead), "out of the registry");
+        assertEquals(2, count(living), "a node whose beat has not run out keeps its keys");
+        registry.remove(living);
+
+        NodeLiveness live = new NodeLiveness(redis, living, timers, 600, 20_000, pattern);
+        live.start();
+        assertNotNull(registry.getScore(living), "a started node is registered at its first beat");
+        live.close();
+        assertNull(registry.getScore(living), "closed: out of the registry");
     }
 
     @Test
