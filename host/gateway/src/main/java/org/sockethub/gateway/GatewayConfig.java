@@ -166,7 +166,7 @@ public record GatewayConfig(JsonNode root) {
         return root.path("janitor").path("intervalMs").asLong(15_000);
     }
 
-    /** @return how long a node's heartbeat key lives in Redis (renewed every third of it) */
+    /** @return how long a node's heartbeat key lives in Redis (renewed every sixth of it) */
     public long nodeHeartbeatTtlMs() {
         return root.path("nodeHeartbeat").path("ttlMs").asLong(6_000);
     }

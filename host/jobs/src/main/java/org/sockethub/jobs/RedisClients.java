@@ -58,30 +58,29 @@ public final class RedisClients {
         config.setTransportMode(transport());
         if (redis.isCluster()) {
             // writes and blocking reads on the masters only: a job's stream is read where it was written
-            config.useClusterServers()
+            shared(config.useClusterServers(), name)
                     .addNodeAddress(redis.clusterNodes().toArray(String[]::new))
                     .setReadMode(org.redisson.config.ReadMode.MASTER)
                     .setSubscriptionMode(org.redisson.config.SubscriptionMode.MASTER)
-                    .setClientName(name)
                     .setMasterConnectionMinimumIdleSize(1)
                     .setMasterConnectionPoolSize(poolSize)
                     .setSlaveConnectionMinimumIdleSize(0)
                     .setSubscriptionConnectionMinimumIdleSize(0)
-                    .setSubscriptionConnectionPoolSize(2)
-                    .setConnectTimeout(10_000)
-                    .setRetryAttempts(3);
+                    .setSubscriptionConnectionPoolSize(2);
         } else {
-            config.useSingleServer()
+            shared(config.useSingleServer(), name)
                     .setAddress(redis.url())
-                    .setClientName(name)
                     .setConnectionMinimumIdleSize(1)
                     .setConnectionPoolSize(poolSize)
                     .setSubscriptionConnectionMinimumIdleSize(0)
-                    .setSubscriptionConnectionPoolSize(2)
-                    .setConnectTimeout(10_000)
-                    .setRetryAttempts(3);
+                    .setSubscriptionConnectionPoolSize(2);
         }
         return Redisson.create(config);
+    }
+
+    /** The settings of one server and of a cluster alike. */
+    private static <T extends org.redisson.config.BaseConfig<T>> T shared(T server, String name) {
+        return server.setClientName(name).setConnectTimeout(10_000).setRetryAttempts(3);
     }
 
     /**

@@ -117,7 +117,7 @@ final class RedisLocator {
             }
         }
         if (configured != null && !configured.isEmpty()) {
-            if (!answers(configured) && !waitFor(configured, waitMs, log, whileWaiting)) {
+            if (!answers(configured) && !waitFor("Redis at " + redact(configured), () -> answers(configured), waitMs, log, whileWaiting)) {
                 throw new ConfigException("Redis at " + redact(configured) + " does not answer");
             }
             return new Choice(configured, "configured", null);
@@ -144,27 +144,11 @@ final class RedisLocator {
      */
     static Choice cluster(java.util.List<String> nodes, long waitMs, java.util.function.Consumer<String> log) throws ConfigException {
         String shown = String.join(",", nodes.stream().map(RedisLocator::redact).toList());
-        long deadline = System.currentTimeMillis() + Math.max(0, waitMs);
-        boolean told = false;
-        for (;;) {
-            if (nodes.stream().anyMatch(RedisLocator::answers)) {
-                return new Choice(String.join(",", nodes), "cluster, configured", null);
-            }
-            if (System.currentTimeMillis() >= deadline) {
-                throw new ConfigException("no node of the Redis Cluster " + shown + " answers");
-            }
-            if (!told) {
-                log.accept("no node of the Redis Cluster " + shown + " answers; retrying every second for up to "
-                        + waitMs / 1000 + " s (redis.startWaitMs)");
-                told = true;
-            }
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ConfigException("interrupted while waiting for the Redis Cluster " + shown);
-            }
+        java.util.function.BooleanSupplier oneAnswers = () -> nodes.stream().anyMatch(RedisLocator::answers);
+        if (!oneAnswers.getAsBoolean() && !waitFor("the Redis Cluster " + shown, oneAnswers, waitMs, log, () -> () -> { })) {
+            throw new ConfigException("no node of the Redis Cluster " + shown + " answers");
         }
+        return new Choice(String.join(",", nodes), "cluster, configured", null);
     }
 
     /**
@@ -201,36 +185,42 @@ final class RedisLocator {
         return new Choice(url, how, server);
     }
 
-    /** A configured Redis that is not up yet (started after the server, e.g. by systemd): waited for. */
-    private static boolean waitFor(String url, long waitMs, java.util.function.Consumer<String> log,
-            java.util.function.Supplier<Runnable> whileWaiting) {
+    /**
+     * A configured Redis (or Redis Cluster) that is not up yet (started after the server, e.g. by
+     * systemd): waited for, asked again every second.
+     *
+     * @param what     what is waited for, in the log lines ("Redis at …")
+     * @param answers  whether it answers now
+     * @param waitMs   how long to wait (≤ 0: not at all)
+     * @param log      receives the lines that say the server waits, and that it answers
+     * @param whileWaiting started when the wait begins; what it returns is run when it ends
+     * @return whether it answered in time
+     */
+    private static boolean waitFor(String what, java.util.function.BooleanSupplier answers, long waitMs,
+            java.util.function.Consumer<String> log, java.util.function.Supplier<Runnable> whileWaiting) {
         if (waitMs <= 0) {
             return false;
         }
-        log.accept("Redis at " + redact(url) + " does not answer; retrying every second for up to " + waitMs / 1000 + " s (redis.startWaitMs)");
+        log.accept(what + " does not answer; retrying every second for up to " + waitMs / 1000 + " s (redis.startWaitMs)");
         Runnable done = whileWaiting.get();
         try {
-            return waitFor(url, waitMs, log);
+            long deadline = System.currentTimeMillis() + waitMs;
+            while (System.currentTimeMillis() < deadline) {
+                try {
+                    Thread.sleep(1000);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return false;
+                }
+                if (answers.getAsBoolean()) {
+                    log.accept(what + " answers");
+                    return true;
+                }
+            }
+            return false;
         } finally {
             done.run();
         }
-    }
-
-    private static boolean waitFor(String url, long waitMs, java.util.function.Consumer<String> log) {
-        long deadline = System.currentTimeMillis() + waitMs;
-        while (System.currentTimeMillis() < deadline) {
-            try {
-                Thread.sleep(1000);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                return false;
-            }
-            if (answers(url)) {
-                log.accept("Redis at " + redact(url) + " answers");
-                return true;
-            }
-        }
-        return false;
     }
 
     static boolean answers(String url) {

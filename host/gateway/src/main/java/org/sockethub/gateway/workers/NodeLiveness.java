@@ -123,8 +123,7 @@ public final class NodeLiveness implements AutoCloseable {
             long since = stale.computeIfAbsent(node, n -> at);
             if (at - since >= TimeUnit.MILLISECONDS.toNanos(3 * beatMs / 2) // the look two beats later
                     && !redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
-                long n = redis.getKeys().deleteByPattern(JobStreams.all(node));
-                redis.getScoredSortedSet(JobStreams.NODES, StringCodec.INSTANCE).remove(node);
+                long n = forget(node);
                 stale.remove(node);
                 dead.add(node);
                 LOG.info("node {} stopped beating: removed its {} key(s) from Redis", node, n);
@@ -156,14 +155,20 @@ public final class NodeLiveness implements AutoCloseable {
         long deleted = 0;
         for (String node : missing) {
             if (suspects.contains(node) && !redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
-                long n = redis.getKeys().deleteByPattern(JobStreams.all(node));
-                redis.getScoredSortedSet(JobStreams.NODES, StringCodec.INSTANCE).remove(node);
+                long n = forget(node);
                 deleted += n;
                 LOG.info("node {} has no heartbeat: removed its {} key(s) from Redis", node, n);
             }
         }
         suspects = missing;
         return deleted;
+    }
+
+    /** A dead node's keys deleted, and its entry out of the registry; @return how many keys */
+    private long forget(String node) {
+        long n = redis.getKeys().deleteByPattern(JobStreams.all(node));
+        redis.getScoredSortedSet(JobStreams.NODES, StringCodec.INSTANCE).remove(node);
+        return n;
     }
 
     private static void quietly(String what, Runnable task) {
