@@ -11,6 +11,8 @@ import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.function.Consumer;
 import org.sockethub.api.PlatformDescriptor;
+import org.sockethub.gateway.cluster.ClusterLink;
+import org.sockethub.gateway.cluster.NodeMessage;
 import org.sockethub.gateway.credentials.CredentialStore;
 import org.sockethub.gateway.instances.InstanceRegistry;
 import org.sockethub.gateway.instances.PersistentInstance;
@@ -324,30 +326,19 @@ public final class Gateway implements ClientEvents {
         session.inOrder(() -> storedCredentials(session, platform.id(), actorId).handle((creds, error) -> {
             if (error != null) {
                 reply(ack, errorAnswer(activity, platform.id(), "credentials not found for " + platform.id() + ":" + actorId));
-                return CompletableFuture.completedFuture(null);
+                return CompletableFuture.<Object>completedFuture(null);
             }
-            PersistentInstance instance;
-            try {
-                instance = instances.resolve(platform.id(), actorId, session.id(), session.address(), creds,
-                        this::isConnected);
-            } catch (InstanceRegistry.Refused refused) {
-                reply(ack, errorAnswer(activity, platform.id(), refused.getMessage()));
-                return CompletableFuture.completedFuture(null);
-            }
-            instance.jobStarted();
-            Lane lane = workers.laneFor(platform.id(), instance.handle());
-            workers.ensure(lane);
-            JobRequest job = JobRequest.of(router.nextJobId(platform.id()), session.id(), instance.handle(), activity,
-                    credentialed ? creds : null);
-            JobRouter.Submission submission = router.enqueue(lane, job);
-            submission.answer().whenComplete((answer, failure) -> {
-                instance.jobEnded();
-                ObjectNode payload = answerFor(answer, activity, platform.id());
-                reply(ack, payload);
-                fanOut(instance, session.id(), payload);
-                afterPersistentJob(instance, session.id(), answer, credentialed, creds);
-            });
-            return submission.queued();
+            return instanceFor(platform.id(), actorId, session, creds).handle((instance, refusal) -> {
+                Throwable why = refusal instanceof java.util.concurrent.CompletionException c && c.getCause() != null ? c.getCause() : refusal;
+                if (why instanceof InstanceRegistry.Refused refused) {
+                    reply(ack, errorAnswer(activity, platform.id(), refused.getMessage()));
+                    return CompletableFuture.<Object>completedFuture(null);
+                }
+                if (why != null) {
+                    throw new java.util.concurrent.CompletionException(why);
+                }
+                return run(instance, session.id(), platform, activity, credentialed, creds, ack);
+            }).thenCompose(queued -> queued);
         }).thenCompose(queued -> queued).exceptionally(bug -> {
             // nothing may leave a job without its ack
             LOG.error("job for {} failed in the gateway", platform.id(), bug);
@@ -355,6 +346,142 @@ public final class Gateway implements ClientEvents {
             return null;
         }));
     }
+
+    /**
+     * The instance a session's job runs on: one of this node's that the session may use, else,
+     * with a cluster link, the one another live node holds for the same scope (the session
+     * attaches to it there), else a new one of this node's.
+     */
+    private CompletableFuture<PersistentInstance> instanceFor(String platformId, String actorId, Session session, ObjectNode creds) {
+        try {
+            PersistentInstance found = instances.existing(platformId, actorId, session.id(), session.address(), creds, this::isConnected);
+            if (found != null) {
+                return CompletableFuture.completedFuture(found);
+            }
+            String scope = InstanceRegistry.scopeOf(creds);
+            String handle = instances.newHandle();
+            ClusterLink link = cluster;
+            if (link == null) {
+                return CompletableFuture.completedFuture(instances.create(platformId, actorId, scope, session.id(), session.address(), handle));
+            }
+            return link.claim(platformId, actorId, scope, handle)
+                    .thenCompose(holder -> placed(link, holder, platformId, actorId, scope, handle, session, creds, true));
+        } catch (InstanceRegistry.Refused refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+    }
+
+    /** Where the cluster's directory puts a new instance: here, or attached to another node's. */
+    private CompletableFuture<PersistentInstance> placed(ClusterLink link, ClusterLink.Holder holder, String platformId, String actorId,
+                                                         String scope, String handle, Session session, ObjectNode creds, boolean retry) {
+        try {
+            if (holder.node().equals(link.nodeId())) {
+                if (!holder.handle().equals(handle) && instances.get(holder.handle()) == null && retry) {
+                    // an entry of this node's for an instance it no longer has
+                    return link.takeOver(platformId, actorId, scope, handle, holder)
+                            .thenCompose(next -> placed(link, next, platformId, actorId, scope, handle, session, creds, false));
+                }
+                try {
+                    return CompletableFuture.completedFuture(instances.create(platformId, actorId, scope, session.id(), session.address(),
+                            holder.handle().equals(handle) ? handle : holder.handle()));
+                } catch (InstanceRegistry.Refused refused) {
+                    link.release(platformId, actorId, scope, handle);
+                    throw refused;
+                }
+            }
+            if (!InstanceRegistry.isSecret(creds)) {
+                // anonymous credentials: one session at a time, and that one is on another node
+                throw new InstanceRegistry.Refused(InstanceRegistry.IN_USE);
+            }
+            String local = holder.node() + "/" + holder.handle();
+            boolean known = instances.get(local) != null;
+            PersistentInstance attached = instances.create(platformId, actorId, scope, session.id(), session.address(), local,
+                    holder.node(), holder.handle());
+            if (!known) {
+                link.send(holder.node(), NodeMessage.attach(link.nodeId(), holder.handle()));
+            }
+            return CompletableFuture.completedFuture(attached);
+        } catch (InstanceRegistry.Refused refused) {
+            return CompletableFuture.failedFuture(refused);
+        }
+    }
+
+    /** Sends a persistent instance's job: to this node's lane, or to the node that holds the instance. */
+    private CompletableFuture<?> run(PersistentInstance instance, String sessionId, PlatformDescriptor platform, ObjectNode activity,
+                                     boolean credentialed, ObjectNode creds, Consumer<JsonNode> ack) {
+        instance.jobStarted();
+        JobRouter.Submission submission;
+        ClusterLink link = cluster;
+        if (instance.holder() != null && link != null) {
+            String jobId = router.nextJobId(platform.id());
+            NodeMessage forward = NodeMessage.forward(link.nodeId(), instance.remoteHandle(), jobId, sessionId, activity,
+                    credentialed ? creds : null);
+            submission = router.forward(Lane.onNode(platform.id(), instance.holder()), jobId, () -> link.send(instance.holder(), forward));
+            submission.answer().whenComplete((answer, failure) -> {
+                instance.jobEnded();
+                ObjectNode payload = answerFor(answer, activity, platform.id());
+                reply(ack, payload);
+                deliver(others(instance, sessionId), payload); // the holder sends it to its own sessions and other nodes'
+                if (answer != null && answer.kind() == JobEvent.Kind.RESULT && credentialed) {
+                    instance.bound();
+                } else if (answer != null && answer.kind() == JobEvent.Kind.FAILURE && credentialed
+                        && String.valueOf(answer.error()).startsWith("invalid credentials for ")) {
+                    instance.sessions().remove(sessionId);
+                }
+            });
+            return submission.queued();
+        }
+        Lane lane = workers.laneFor(platform.id(), instance.handle());
+        workers.ensure(lane);
+        JobRequest job = JobRequest.of(router.nextJobId(platform.id()), sessionId, instance.handle(), activity,
+                credentialed ? creds : null);
+        submission = router.enqueue(lane, job);
+        submission.answer().whenComplete((answer, failure) -> {
+            instance.jobEnded();
+            ObjectNode payload = answerFor(answer, activity, platform.id());
+            reply(ack, payload);
+            fanOut(instance, sessionId, payload);
+            afterPersistentJob(instance, sessionId, answer, credentialed, creds);
+        });
+        return submission.queued();
+    }
+
+    /**
+     * A job another node forwarded for one of this node's instances: it runs here as this node's
+     * own sessions' jobs do, and its answer goes back to that node.
+     */
+    private void forwarded(ClusterLink link, NodeMessage message) {
+        PersistentInstance instance = instances.get(message.handle());
+        PlatformRegistry.Entry platform = instance == null ? null : registry.snapshot().platform(instance.platformId());
+        if (instance == null || instance.holder() != null || platform == null || message.activity() == null) {
+            link.send(message.from(), NodeMessage.answer(link.nodeId(), message.handle(),
+                    JobEvent.failure(message.job(), INSTANCE_GONE)));
+            return;
+        }
+        instance.attachedNodes().add(message.from());
+        instance.jobStarted();
+        ObjectNode activity = message.activity();
+        boolean credentialed = platform.descriptor().requireCredentials().contains(activity.path("type").asText());
+        Lane lane = workers.laneFor(instance.platformId(), instance.handle());
+        workers.ensure(lane);
+        JobRequest job = JobRequest.of(router.nextJobId(instance.platformId()), message.session(), instance.handle(), activity,
+                credentialed ? message.credentials() : null);
+        router.enqueue(lane, job).answer().whenComplete((answer, failure) -> {
+            instance.jobEnded();
+            JobEvent back = answer == null ? JobEvent.failure(message.job(), "job failed for unknown reason")
+                    : new JobEvent(answer.kind(), message.job(), answer.platform(), answer.instance(), answer.activity(), answer.error());
+            link.send(message.from(), NodeMessage.answer(link.nodeId(), message.handle(), back));
+            ObjectNode payload = answerFor(answer, activity, instance.platformId());
+            deliver(instance.sessions(), payload);
+            tellNodes(instance, message.from(), n -> NodeMessage.deliver(link.nodeId(), instance.handle(), payload));
+            afterPersistentJob(instance, null, answer, credentialed, message.credentials());
+        });
+    }
+
+    /** The answer to a job forwarded to another node, when the instance it was sent to is gone. */
+    static final String INSTANCE_GONE = "Error: the platform instance is gone; send the request again";
+    /** The fatal notice of a session whose instance was held by a node that stopped. */
+    static final String NODE_STOPPED = "Error: the server holding this connection stopped";
 
     /** The session's stored credentials for (platform, actor), once a write under way is over. */
     private CompletionStage<ObjectNode> storedCredentials(Session session, String platformId, String actorId) {
@@ -369,9 +496,30 @@ public final class Gateway implements ClientEvents {
 
     /** Every job result on a shared instance also reaches its other sessions (spec §1.8). */
     private void fanOut(PersistentInstance instance, String sender, ObjectNode payload) {
+        deliver(others(instance, sender), payload);
+        ClusterLink link = cluster;
+        if (link != null) {
+            tellNodes(instance, null, n -> NodeMessage.deliver(link.nodeId(), instance.handle(), payload));
+        }
+    }
+
+    private static Set<String> others(PersistentInstance instance, String sender) {
         Set<String> others = new java.util.HashSet<>(instance.sessions());
         others.remove(sender);
-        deliver(others, payload);
+        return others;
+    }
+
+    /** Sends a message to every other node with sessions on one of this node's instances, but one. */
+    private void tellNodes(PersistentInstance instance, String except, java.util.function.Function<String, NodeMessage> message) {
+        ClusterLink link = cluster;
+        if (link == null || instance.holder() != null) {
+            return;
+        }
+        for (String node : instance.attachedNodes()) {
+            if (!node.equals(except)) {
+                link.send(node, message.apply(node));
+            }
+        }
     }
 
     /**
@@ -393,16 +541,32 @@ public final class Gateway implements ClientEvents {
         } else if (answer.kind() == JobEvent.Kind.RESULT && credentialed && creds != null) {
             instance.bound();
         } else if (answer.kind() == JobEvent.Kind.TIMEOUT) {
-            shutDown(instance);
+            shutDown(instance, answer.error());
             deliver(instance.sessions(), fatalNotice(instance.platformId(), instance.actorId(), answer.error()));
         } else if (answer.kind() == JobEvent.Kind.FAILURE && credentialed && !instance.initialized()) {
-            shutDown(instance);
+            shutDown(instance, null);
         }
     }
 
-    private void shutDown(PersistentInstance instance) {
+    /** @param error what other nodes' sessions on it are told, or {@code null} for nothing */
+    private void shutDown(PersistentInstance instance, String error) {
         instances.remove(instance);
         cleanUp(instance);
+        ended(instance, error);
+    }
+
+    /**
+     * One of this node's instances ended: the cluster's directory forgets it, and the other nodes
+     * with sessions on it are told (their sessions get the fatal {@code type: "error"} message
+     * with {@code error}, or nothing when it is {@code null}: a janitor's reaping).
+     */
+    private void ended(PersistentInstance instance, String error) {
+        ClusterLink link = cluster;
+        if (link == null || instance.holder() != null) {
+            return;
+        }
+        link.release(instance.platformId(), instance.actorId(), instance.scope(), instance.handle());
+        tellNodes(instance, null, n -> NodeMessage.gone(link.nodeId(), instance.handle(), error));
     }
 
     /** Tells the worker to end an instance's connection; an instance's own worker then stops. */
@@ -415,7 +579,15 @@ public final class Gateway implements ClientEvents {
 
     /** One janitor pass: instances idle for a whole cycle are shut down (spec §3.9). */
     public void sweep() {
-        instances.sweep(this::isConnected).forEach(this::cleanUp);
+        for (PersistentInstance instance : instances.sweep(this::isConnected)) {
+            ClusterLink link = cluster;
+            if (instance.holder() == null) {
+                cleanUp(instance);
+                ended(instance, null);
+            } else if (link != null) {
+                link.send(instance.holder(), NodeMessage.detach(link.nodeId(), instance.remoteHandle()));
+            }
+        }
     }
 
     private boolean isConnected(String sessionId) {
@@ -476,6 +648,7 @@ public final class Gateway implements ClientEvents {
         if (instance != null) {
             instances.remove(instance);
             deliver(instance.sessions(), fatalNotice(lane.platformId(), instance.actorId(), error));
+            ended(instance, error);
         }
     }
 
@@ -506,6 +679,7 @@ public final class Gateway implements ClientEvents {
             // its connection died with the worker
             instances.remove(instance);
             deliver(instance.sessions(), fatalNotice(platformId, instance.actorId(), error));
+            ended(instance, error);
         }
     }
 
@@ -577,7 +751,15 @@ public final class Gateway implements ClientEvents {
             return;
         }
         if (push.kind() == JobEvent.Kind.RENAME) {
-            instances.rename(instance.handle(), push.activity().path("actor").path("id").asText());
+            String before = instance.actorId();
+            String after = push.activity().path("actor").path("id").asText();
+            instances.rename(instance.handle(), after);
+            ClusterLink link = cluster;
+            if (link != null && instance.holder() == null) {
+                link.release(instance.platformId(), before, instance.scope(), instance.handle());
+                link.claim(instance.platformId(), after, instance.scope(), instance.handle());
+                tellNodes(instance, null, n -> NodeMessage.rename(link.nodeId(), instance.handle(), after));
+            }
             return;
         }
         ObjectNode activity = push.activity();
@@ -589,6 +771,108 @@ public final class Gateway implements ClientEvents {
                 return;
             }
         }
-        deliver(instance.sessions(), Activities.forClient(activity, platformId));
+        ObjectNode payload = Activities.forClient(activity, platformId);
+        deliver(instance.sessions(), payload);
+        ClusterLink link = cluster;
+        if (link != null) {
+            tellNodes(instance, null, n -> NodeMessage.deliver(link.nodeId(), instance.handle(), payload));
+        }
+    }
+
+    /**
+     * Links this node to the other gateway nodes on its Redis ({@code cluster.secret}): its
+     * persistent instances become cluster-wide.
+     *
+     * @param link the link, whose messages reach {@link #nodeMessage} and whose lost peers {@link #nodeGone}
+     */
+    public void cluster(ClusterLink link) {
+        this.cluster = link;
+    }
+
+    private volatile ClusterLink cluster;
+
+    /**
+     * A message from another gateway node about an instance one of the two holds.
+     *
+     * @param message the message
+     */
+    public void nodeMessage(NodeMessage message) {
+        ClusterLink link = cluster;
+        if (link == null) {
+            return;
+        }
+        PersistentInstance held = instances.get(message.handle()); // one of this node's, by its handle here
+        PersistentInstance attached = instances.get(message.from() + "/" + message.handle()); // one the sender holds
+        switch (message.type()) {
+            case ATTACH -> {
+                if (held != null && held.holder() == null) {
+                    held.attachedNodes().add(message.from());
+                } else {
+                    link.send(message.from(), NodeMessage.gone(link.nodeId(), message.handle(), INSTANCE_GONE));
+                }
+            }
+            case DETACH -> {
+                if (held != null && held.holder() == null) {
+                    held.attachedNodes().remove(message.from());
+                }
+            }
+            case FORWARD -> forwarded(link, message);
+            case ANSWER -> {
+                if (message.event() != null) {
+                    router.answerFromNode(message.event());
+                }
+            }
+            case DELIVER -> {
+                if (attached != null && message.activity() != null) {
+                    deliver(attached.sessions(), message.activity());
+                }
+            }
+            case RENAME -> {
+                if (attached != null && message.actor() != null) {
+                    instances.rename(attached.handle(), message.actor());
+                }
+            }
+            case GONE -> {
+                if (attached != null) {
+                    instances.remove(attached);
+                    if (message.error() != null) {
+                        deliver(attached.sessions(), fatalNotice(attached.platformId(), attached.actorId(), message.error()));
+                    }
+                }
+            }
+        }
+    }
+
+    /**
+     * Another gateway node stopped (its heartbeat is gone): the sessions of this node attached to
+     * its instances get the fatal {@code type: "error"} message and their jobs sent to it an error
+     * ack; it no longer keeps this node's instances alive. A session's next request makes a new
+     * instance.
+     *
+     * @param node the node
+     */
+    public void nodeGone(String node) {
+        for (PersistentInstance instance : instances.all()) {
+            if (node.equals(instance.holder())) {
+                instances.remove(instance);
+                deliver(instance.sessions(), fatalNotice(instance.platformId(), instance.actorId(), NODE_STOPPED));
+            } else if (instance.holder() == null) {
+                instance.attachedNodes().remove(node);
+            }
+        }
+        router.failForwarded(node, NODE_STOPPED);
+    }
+
+    /** @return the nodes this one shares instances with: the holders of those it attaches to, and those attached to its own */
+    public Set<String> peers() {
+        Set<String> peers = new java.util.HashSet<>();
+        for (PersistentInstance instance : instances.all()) {
+            if (instance.holder() != null) {
+                peers.add(instance.holder());
+            } else {
+                peers.addAll(instance.attachedNodes());
+            }
+        }
+        return peers;
     }
 }

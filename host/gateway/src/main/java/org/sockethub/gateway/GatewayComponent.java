@@ -81,6 +81,8 @@ public class GatewayComponent {
     private volatile Gateway gateway;
     private SocketIoTransport transport;
     private NodeLiveness liveness;
+    /** With {@code cluster.secret}: the directory of instances and the messages between nodes. */
+    private org.sockethub.gateway.cluster.ClusterLink cluster;
     private org.sockethub.gateway.ops.RedisState redisState;
     private GatewayConfig config;
     private final Metrics metrics = new Metrics();
@@ -132,7 +134,10 @@ public class GatewayComponent {
     private void start(BundleContext context, Map<String, Object> properties) throws Exception {
         config = GatewayConfig.resolve(context.getProperty("sockethub.config"), properties);
         String nodeId = randomId();
-        byte[] key = JobCipher.newKey();
+        // with a cluster secret, every node (and every node's workers) seals with the same key, so
+        // that a node can run the jobs of another node's sessions on an instance it holds
+        String secret = config.clusterSecret();
+        byte[] key = secret.isEmpty() ? JobCipher.newKey() : org.sockethub.gateway.cluster.ClusterLink.jobKey(secret);
         ScheduledThreadPoolExecutor pool = new ScheduledThreadPoolExecutor(2, r -> {
             Thread t = new Thread(r, "sockethub-timers");
             t.setDaemon(true);
@@ -168,10 +173,17 @@ public class GatewayComponent {
                     gateway.workerDied(lane, error);
                 },
                 (lane, error) -> gateway.platformReplaced(lane.platformId(), error),
-                platformId -> gateway.instances().stream().anyMatch(i -> i.platformId().equals(platformId)), metrics);
+                platformId -> gateway.instances().stream().anyMatch(i -> i.platformId().equals(platformId) && i.holder() == null), metrics);
         gateway = new Gateway(registry, router, supervisor, new CredentialStore(redis, nodeId, config.credentialsTtlMs(), metrics),
                 new InstanceRegistry(config.maxPlatformInstances()), new Gateway.Limits(config.rateLimits(), config.maxConnectionsPerIp(),
                 "proxy".equals(config.reconnectIpSource()) ? config.proxyHeader() : null));
+        if (!secret.isEmpty()) {
+            Gateway g = gateway;
+            cluster = new org.sockethub.gateway.cluster.ClusterLink(redis, nodeId, secret, timers, g::nodeMessage, g::peers, g::nodeGone);
+            router.onNodeMessage(cluster::receive);
+            g.cluster(cluster);
+            LOG.info("persistent instances shared with the other nodes of this Redis (cluster.secret)");
+        }
         long sweep = config.janitorIntervalMs();
         timers.scheduleWithFixedDelay(gateway::sweep, sweep, sweep, java.util.concurrent.TimeUnit.MILLISECONDS);
         synchronized (this) {
@@ -237,6 +249,10 @@ public class GatewayComponent {
         }
         if (supervisor != null) {
             supervisor.close();
+        }
+        if (cluster != null) {
+            cluster.close();
+            cluster = null;
         }
         if (router != null) {
             router.close();

@@ -171,6 +171,14 @@ public record GatewayConfig(JsonNode root) {
         return root.path("nodeHeartbeat").path("ttlMs").asLong(6_000);
     }
 
+    /**
+     * @return the secret every gateway node on one Redis shares ({@code cluster.secret}, env
+     *         {@code SOCKETHUB_CLUSTER_SECRET}), or "" when each node keeps to itself
+     */
+    public String clusterSecret() {
+        return root.path("cluster").path("secret").asText("");
+    }
+
     /** @return how often a node looks for the keys of nodes without a heartbeat */
     public long nodeSweepIntervalMs() {
         return root.path("nodeHeartbeat").path("sweepIntervalMs").asLong(20_000);

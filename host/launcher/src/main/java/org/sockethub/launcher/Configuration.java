@@ -136,6 +136,7 @@ final class Configuration {
         }
         setRedisUrl(config, redisUrl);
         setClusterNodes(config, env.get("REDIS_CLUSTER_NODES"));
+        setText(config, "cluster", "secret", env.get("SOCKETHUB_CLUSTER_SECRET")); // no flag: argv is visible to every user
     }
 
     /** A Redis URL given by the environment or a flag also overrides a Redis Cluster of the layers below. */

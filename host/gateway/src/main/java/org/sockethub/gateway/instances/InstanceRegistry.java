@@ -49,7 +49,8 @@ public final class InstanceRegistry {
     public static final class Refused extends Exception {
         private static final long serialVersionUID = 1L;
 
-        Refused(String message) {
+        /** @param message the error text the session's ack carries */
+        public Refused(String message) {
             super(message, null, false, false);
         }
     }
@@ -68,6 +69,19 @@ public final class InstanceRegistry {
      */
     public synchronized PersistentInstance resolve(String platformId, String actorId, String sessionId, String address,
                                                    ObjectNode credentials, Predicate<String> connected) throws Refused {
+        PersistentInstance found = existing(platformId, actorId, sessionId, address, credentials, connected);
+        return found != null ? found : create(platformId, actorId, scopeOf(credentials), sessionId, address, newHandle());
+    }
+
+    /**
+     * The instance a session's job runs on, if there is one here, attaching the session to it
+     * ({@link #resolve} without making one).
+     *
+     * @return the instance, or {@code null} when a new one is needed for the scope of {@code credentials}
+     * @throws Refused with {@link #IN_USE}
+     */
+    public synchronized PersistentInstance existing(String platformId, String actorId, String sessionId, String address,
+                                                    ObjectNode credentials, Predicate<String> connected) throws Refused {
         if (credentials == null) {
             // no credentials stored for this actor id: the instance the session already speaks
             // through under it (one renamed to it, an IRC nick change), else one it may reclaim
@@ -90,32 +104,83 @@ public final class InstanceRegistry {
                 return reclaimable;
             }
         }
-        boolean secret = credentials != null && CredentialsHash.carriesSecret(credentials.get("object"));
-        String scope = secret ? CredentialsHash.of(credentials.get("object")) : "";
-        PersistentInstance instance = byKey.get(key(platformId, actorId, scope));
+        boolean secret = isSecret(credentials);
+        PersistentInstance instance = byKey.get(key(platformId, actorId, scopeOf(credentials)));
         if (instance == null) {
-            if (maxInstances > 0 && byHandle.size() >= maxInstances) {
-                throw new Refused("platform instance limit reached (" + maxInstances + "); cannot start new "
-                        + platformId + " instance");
-            }
-            instance = new PersistentInstance("i" + counter.incrementAndGet(), platformId, actorId, scope);
-            byHandle.put(instance.handle(), instance);
-            byKey.put(key(platformId, actorId, scope), instance);
-        } else if (!instance.sessions().contains(sessionId)) {
+            return null;
+        }
+        if (!instance.sessions().contains(sessionId)) {
             if (!secret && !reclaimable(instance, address, connected)) {
                 throw new Refused(IN_USE);
             }
             instance.sessions().removeIf(connected.negate());
         }
-        if (!instance.sessions().contains(sessionId)) { // newly attached: it leaves the one it used for that actor
+        attach(instance, sessionId, address);
+        return instance;
+    }
+
+    /**
+     * Makes the instance of a scope, or attaches to the one made meanwhile (a claim in the
+     * cluster's directory is asynchronous), attaching the session.
+     *
+     * @param scope        {@link #scopeOf} the session's credentials
+     * @param handle       its handle here: {@link #newHandle()}, or for one another node holds
+     *                     {@code <holder>/<remoteHandle>}
+     * @param holder       the node that holds it, or {@code null} for this node
+     * @param remoteHandle its handle on {@code holder}
+     * @return the instance
+     * @throws Refused with the instance-cap text (instances this node holds count)
+     */
+    public synchronized PersistentInstance create(String platformId, String actorId, String scope, String sessionId, String address,
+                                                  String handle, String holder, String remoteHandle) throws Refused {
+        PersistentInstance instance = byKey.get(key(platformId, actorId, scope));
+        if (instance == null) {
+            if (holder == null && maxInstances > 0 && byHandle.values().stream().filter(i -> i.holder() == null).count() >= maxInstances) {
+                throw new Refused("platform instance limit reached (" + maxInstances + "); cannot start new "
+                        + platformId + " instance");
+            }
+            instance = new PersistentInstance(handle, platformId, actorId, scope, holder, remoteHandle);
+            byHandle.put(instance.handle(), instance);
+            byKey.put(key(platformId, actorId, scope), instance);
+        }
+        attach(instance, sessionId, address);
+        return instance;
+    }
+
+    /** Same as {@link #create(String, String, String, String, String, String, String, String)} for one this node holds. */
+    public PersistentInstance create(String platformId, String actorId, String scope, String sessionId, String address, String handle)
+            throws Refused {
+        return create(platformId, actorId, scope, sessionId, address, handle, null, null);
+    }
+
+    /** @return a handle no instance of this node has had */
+    public String newHandle() {
+        return "i" + counter.incrementAndGet();
+    }
+
+    /**
+     * @param credentials a session's stored credentials, or {@code null}
+     * @return the scope they give an instance: the hash of a secret-bearing credentials object, else ""
+     */
+    public static String scopeOf(ObjectNode credentials) {
+        return isSecret(credentials) ? CredentialsHash.of(credentials.get("object")) : "";
+    }
+
+    /** @return whether the credentials carry a password or token (identical ones share an instance) */
+    public static boolean isSecret(ObjectNode credentials) {
+        return credentials != null && CredentialsHash.carriesSecret(credentials.get("object"));
+    }
+
+    /** Attaches a session; newly attached, it leaves the instance it used for that (platform, actor). */
+    private void attach(PersistentInstance instance, String sessionId, String address) {
+        if (!instance.sessions().contains(sessionId)) {
             for (PersistentInstance other : byHandle.values()) {
-                if (other != instance && other.platformId().equals(platformId) && other.actorId().equals(actorId)) {
+                if (other != instance && other.platformId().equals(instance.platformId()) && other.actorId().equals(instance.actorId())) {
                     other.sessions().remove(sessionId);
                 }
             }
         }
         instance.attach(sessionId, address);
-        return instance;
     }
 
     /** A page refresh: the same address as its last session, and every session of it gone. */
@@ -157,12 +222,12 @@ public final class InstanceRegistry {
 
     /**
      * @param platformId a platform
-     * @return its instances
+     * @return its instances that this node holds (their connections are in its workers)
      */
     public List<PersistentInstance> of(String platformId) {
         List<PersistentInstance> found = new ArrayList<>();
         for (PersistentInstance i : byHandle.values()) {
-            if (i.platformId().equals(platformId)) {
+            if (i.platformId().equals(platformId) && i.holder() == null) {
                 found.add(i);
             }
         }
@@ -186,7 +251,9 @@ public final class InstanceRegistry {
         List<PersistentInstance> reaped = new ArrayList<>();
         for (PersistentInstance instance : byHandle.values()) {
             instance.sessions().removeIf(connected.negate());
-            boolean idle = !instance.initialized() || instance.sessions().isEmpty();
+            // one another node holds is that node's to judge: here it only keeps this node's sessions
+            boolean idle = instance.holder() == null && !instance.initialized()
+                    || instance.sessions().isEmpty() && instance.attachedNodes().isEmpty();
             if (!idle || instance.inFlight() > 0) {
                 continue;
             }

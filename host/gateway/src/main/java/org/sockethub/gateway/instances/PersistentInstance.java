@@ -21,8 +21,20 @@ public final class PersistentInstance {
     private volatile boolean initialized;
     private volatile boolean flagged;
     private volatile String lastAddress;
+    /** The node that holds it, when another node does; {@code null} when this node does. */
+    private final String holder;
+    /** Its handle on {@link #holder}. */
+    private final String remoteHandle;
+    /** Other nodes with sessions on it (when this node holds it). */
+    private final Set<String> attachedNodes = ConcurrentHashMap.newKeySet();
 
     PersistentInstance(String handle, String platformId, String actorId, String scope) {
+        this(handle, platformId, actorId, scope, null, null);
+    }
+
+    PersistentInstance(String handle, String platformId, String actorId, String scope, String holder, String remoteHandle) {
+        this.holder = holder;
+        this.remoteHandle = remoteHandle;
         this.handle = handle;
         this.platformId = platformId;
         this.actorId = actorId;
@@ -32,6 +44,25 @@ public final class PersistentInstance {
     /** @return the hash of the secret-bearing credentials it serves, or "" (anonymous credentials) */
     public String scope() {
         return scope;
+    }
+
+    /**
+     * @return the gateway node that holds it (its connection, its worker) when that is another
+     *         node, which this node forwards the jobs of its sessions to; {@code null} when this
+     *         node holds it
+     */
+    public String holder() {
+        return holder;
+    }
+
+    /** @return its handle on {@link #holder()} ({@code null} when this node holds it) */
+    public String remoteHandle() {
+        return remoteHandle;
+    }
+
+    /** @return the other nodes with sessions attached to it, when this node holds it (live view) */
+    public Set<String> attachedNodes() {
+        return attachedNodes;
     }
 
     /** @return the immutable handle jobs are addressed to */

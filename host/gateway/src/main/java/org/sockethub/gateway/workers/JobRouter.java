@@ -82,6 +82,8 @@ public final class JobRouter implements AutoCloseable {
     private volatile boolean running = true;
     /** Whether Redis is reachable as far as the client knows; see {@link #refuseWhileUnreachable}. */
     private volatile java.util.function.BooleanSupplier reachable = () -> true;
+    /** Receives the sealed messages of other nodes ({@link #onNodeMessage}). */
+    private volatile Consumer<String> nodeMessages = sealed -> LOG.debug("ignoring a node message: no cluster link");
 
     /** The answer to a job in flight when Redis was lost with it (it came back empty), unless it could run again. */
     public static final String REDIS_LOST = "Error: the job was lost with Redis";
@@ -128,6 +130,13 @@ public final class JobRouter implements AutoCloseable {
      */
     public void refuseWhileUnreachable(java.util.function.BooleanSupplier reachable) {
         this.reachable = reachable;
+    }
+
+    /**
+     * @param receiver receives what other gateway nodes put on this node's events stream (sealed)
+     */
+    public void onNodeMessage(Consumer<String> receiver) {
+        this.nodeMessages = receiver;
     }
 
     /**
@@ -182,39 +191,76 @@ public final class JobRouter implements AutoCloseable {
      * @return the submission
      */
     public Submission enqueue(Lane lane, JobRequest request, boolean idempotent) {
-        CompletableFuture<JobEvent> answer = new CompletableFuture<>();
-        if (!reachable.getAsBoolean()) {
-            // not queued into nothing, to wait out Redisson's retries or the job timeout: answered now
-            metrics.jobRefused(lane.platformId());
-            answer.complete(JobEvent.failure(request.id(), REDIS_UNREACHABLE));
-            return new Submission(answer, CompletableFuture.completedFuture(null));
+        if (!reachable.getAsBoolean() || overfull(lane)) {
+            return refused(lane, request.id());
         }
+        String sealed = codec.seal(request);
+        return track(lane, request.id(), idempotent ? 1 : 0, idempotent ? sealed : null, () -> add(lane, sealed));
+    }
+
+    /**
+     * Sends a job to the node that holds its persistent instance, with the same guarantees as a
+     * job of this node's own lanes: one answer, which is the holder's ({@link #answerFromNode}),
+     * an error if it cannot be sent or the holder dies ({@link #discard}), or the timeout.
+     *
+     * @param lane  the holder's lane, {@link Lane#onNode}
+     * @param jobId the job id (this node's)
+     * @param send  sends it; completes with the entry it made in the holder's events stream
+     * @return the submission
+     */
+    public Submission forward(Lane lane, String jobId, java.util.function.Supplier<CompletableFuture<?>> send) {
+        if (!reachable.getAsBoolean() || overfull(lane)) {
+            return refused(lane, jobId);
+        }
+        return track(lane, jobId, 0, null, send);
+    }
+
+    /**
+     * The answer another node sent to a job this node forwarded to it.
+     *
+     * @param event the answer
+     * @return whether it was the job's answer (not late)
+     */
+    public boolean answerFromNode(JobEvent event) {
+        return answer(event.job(), event);
+    }
+
+    /** Whether a lane already holds as many unanswered jobs as it may; if not, one more is counted. */
+    private boolean overfull(Lane lane) {
         AtomicInteger waiting = unanswered.computeIfAbsent(lane, l -> new AtomicInteger());
         if (waiting.incrementAndGet() > maxWaiting) {
-            // more than the lane can serve: refused now, not queued to wait out its timeout
             waiting.decrementAndGet();
-            metrics.jobRefused(lane.platformId());
-            answer.complete(JobEvent.failure(request.id(), busy(lane)));
-            return new Submission(answer, CompletableFuture.completedFuture(null));
+            return true;
         }
+        return false;
+    }
+
+    /** A job answered at once: Redis is unreachable (not queued into nothing), or its lane is full (not left to time out). */
+    private Submission refused(Lane lane, String jobId) {
+        metrics.jobRefused(lane.platformId());
+        String error = reachable.getAsBoolean() ? busy(lane) : REDIS_UNREACHABLE;
+        return new Submission(CompletableFuture.completedFuture(JobEvent.failure(jobId, error)), CompletableFuture.completedFuture(null));
+    }
+
+    /** A counted job: its timeout, its entry once added, and an error answer if it cannot be. */
+    private Submission track(Lane lane, String jobId, int reruns, String sealed,
+                             java.util.function.Supplier<? extends CompletableFuture<?>> add) {
+        CompletableFuture<JobEvent> answer = new CompletableFuture<>();
         ScheduledFuture<?> timeout = timers.schedule(
-                () -> answerInstead(request.id(), JobEvent.timeout(request.id(), "Error: job timed out after " + timeoutMs + " ms")),
+                () -> answerInstead(jobId, JobEvent.timeout(jobId, "Error: job timed out after " + timeoutMs + " ms")),
                 timeoutMs, TimeUnit.MILLISECONDS);
         CompletableFuture<StreamMessageId> entry = new CompletableFuture<>();
-        String sealed = codec.seal(request);
-        pending.put(request.id(), new Pending(lane, answer, timeout, entry, System.nanoTime(), idempotent ? 1 : 0,
-                idempotent ? sealed : null));
-        add(lane, sealed)
-                .whenComplete((id, error) -> {
-                    if (error != null) {
-                        metrics.redisError();
-                        LOG.warn("could not enqueue {}: {}", request.id(), error.toString());
-                        answer(request.id(), JobEvent.failure(request.id(), "failed to add job to queue"));
-                        entry.completeExceptionally(error);
-                    } else {
-                        entry.complete(id);
-                    }
-                });
+        pending.put(jobId, new Pending(lane, answer, timeout, entry, System.nanoTime(), reruns, sealed));
+        add.get().whenComplete((id, error) -> {
+            if (error != null) {
+                metrics.redisError();
+                LOG.warn("could not enqueue {}: {}", jobId, error.toString());
+                answer(jobId, JobEvent.failure(jobId, "failed to add job to queue"));
+                entry.completeExceptionally(error);
+            } else {
+                entry.complete((StreamMessageId) id);
+            }
+        });
         return new Submission(answer, entry);
     }
 
@@ -440,6 +486,20 @@ public final class JobRouter implements AutoCloseable {
     }
 
     /**
+     * Answers, with an error, every unanswered job this node forwarded to another node (that node stopped).
+     *
+     * @param node  the node
+     * @param error the error text
+     */
+    public void failForwarded(String node, String error) {
+        pending.forEach((job, p) -> {
+            if (p.lane().remote() && p.lane().name().endsWith("@" + node)) {
+                answer(job, JobEvent.failure(job, error));
+            }
+        });
+    }
+
+    /**
      * Retires a lane whose worker is gone for good (an isolated instance that ended): its
      * unanswered jobs get an error and its stream is deleted.
      *
@@ -577,7 +637,12 @@ public final class JobRouter implements AutoCloseable {
             for (Map.Entry<StreamMessageId, Map<String, String>> entry : batch.entrySet()) {
                 last = entry.getKey();
                 try {
-                    handle(entry.getValue().get(JobStreams.FIELD));
+                    String sealed = entry.getValue().get(JobStreams.FIELD);
+                    if (sealed != null) {
+                        handle(sealed);
+                    } else if (entry.getValue().get(org.sockethub.gateway.cluster.ClusterLink.FIELD) != null) {
+                        nodeMessages.accept(entry.getValue().get(org.sockethub.gateway.cluster.ClusterLink.FIELD));
+                    }
                 } catch (RuntimeException e) {
                     LOG.error("handling event {} failed", entry.getKey(), e);
                 }

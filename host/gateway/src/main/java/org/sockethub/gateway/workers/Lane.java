@@ -28,6 +28,21 @@ public record Lane(String platformId, String name) {
         return new Lane(platformId, platformId + "/" + handle);
     }
 
+    /**
+     * @param platformId a platform
+     * @param node       the gateway node that holds an instance this node's sessions use
+     * @return the jobs this node forwards to that node for the platform (no stream or worker of
+     *         this node: {@link JobRouter#forward})
+     */
+    public static Lane onNode(String platformId, String node) {
+        return new Lane(platformId, platformId + "@" + node);
+    }
+
+    /** @return whether this lane's jobs go to another gateway node ({@link #onNode}) */
+    public boolean remote() {
+        return name.indexOf('@') > 0;
+    }
+
     /** @return whether this lane serves a single instance */
     public boolean isolated() {
         return !name.equals(platformId);
