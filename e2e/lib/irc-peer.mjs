@@ -187,7 +187,7 @@ export async function startIrc({ accounts = {}, motd = "Welcome to the Sockethub
 
 /**
  * A bare IRC client for setting the scene (holding a nick, making a channel invite-only).
- * Returns { send(line), waitFor(regex, ms), close() }.
+ * Returns { send(line), waitFor(regex, ms), count(regex), close() }.
  */
 export async function rawIrc(port, nick) {
   const socket = tcpConnect(port, "127.0.0.1");
@@ -215,6 +215,8 @@ export async function rawIrc(port, nick) {
       const w = (l) => { if (regex.test(l)) { clearTimeout(timer); waiters.delete(w); ok(l); } };
       waiters.add(w);
     }),
+    /** How many lines received so far match. */
+    count: (regex) => lines.filter((l) => regex.test(l)).length,
     close: () => { try { socket.write("QUIT :bye\r\n"); } catch { /* closed */ } socket.end(); },
   };
   client.send(`NICK ${nick}`);

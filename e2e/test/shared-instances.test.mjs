@@ -6,15 +6,19 @@
 // connect again on B.
 import { after, before, describe, it } from "node:test";
 import assert from "node:assert/strict";
-import { TESTCHAT, connect, next, request, startHost, startRedisCluster } from "../lib/harness.mjs";
+import { TESTCHAT, connect, contextFor, next, request, startHost, startRedisCluster } from "../lib/harness.mjs";
+import { rawIrc, startIrc } from "../lib/irc-peer.mjs";
 import { CHAT, creds, say, verb } from "../lib/testchat.mjs";
 
 const CLUSTER = { cluster: { secret: "an e2e cluster secret of 32 chars or more" } };
 let cluster;
 let nodeA;
 let nodeB;
+let irc;
 const open = [];
+const raws = [];
 before(async () => {
+  irc = await startIrc({ accounts: { xshared: "xsharedpw" } });
   cluster = await startRedisCluster({ masters: 3 });
   const args = ["--redis.cluster.nodes", cluster.nodes.join(",")];
   [nodeA, nodeB] = await Promise.all([
@@ -24,9 +28,11 @@ before(async () => {
 });
 after(async () => {
   open.forEach((s) => s.close());
+  raws.forEach((r) => r.close());
   await nodeA?.stop();
   await nodeB?.stop();
   await cluster?.stop();
+  await irc?.stop();
 });
 
 async function on(node) {
@@ -106,7 +112,62 @@ describe("persistent instances shared by the nodes of one Redis Cluster", () => 
     assert.equal((await signIn(a, "fay", { nick: "fay" })).error, undefined);
     assert.equal((await signIn(b, "fay", { nick: "fay" })).error, "username already in use");
   });
+});
 
+const IRC = contextFor("irc");
+const ircActor = (nick) => ({ id: `${nick}@127.0.0.1`, type: "person", name: nick });
+const ircMsg = (type, nick, extra = {}) => ({ "@context": IRC, type, actor: ircActor(nick), ...extra });
+const ircRoom = (channel) => ({ type: "room", id: `127.0.0.1/${channel}`, name: channel });
+const ircCreds = (nick, extra) => ({ "@context": IRC, type: "credentials", actor: ircActor(nick),
+  object: { type: "credentials", nick, server: "127.0.0.1", port: irc.port, secure: false, ...extra } });
+
+/** Users on the IRC network, as LUSERS counts them (visible and invisible). */
+async function users(watcher) {
+  const line = watcher.waitFor(/ 251 /);
+  watcher.send("LUSERS");
+  const m = (await line).match(/There are (\d+) users and (\d+) invisible/);
+  return Number(m[1]) + Number(m[2]);
+}
+
+describe("an IRC connection shared by sessions on two nodes (SASL credentials)", () => {
+  it("opens one connection: InspIRCd sees one client, both sessions get the channel, a line from either reaches it once", async () => {
+    const watcher = await rawIrc(irc.port, "xwatcher");
+    raws.push(watcher);
+    const before = await users(watcher);
+    const sessions = [];
+    for (const node of [nodeA, nodeB]) {
+      const socket = await on(node);
+      assert.equal((await request(socket, "credentials", ircCreds("xshared", { password: "xsharedpw" }))).error, undefined);
+      const ack = await request(socket, "message", ircMsg("connect", "xshared"), 30_000);
+      assert.equal(ack.error, undefined, JSON.stringify(ack));
+      sessions.push(socket);
+    }
+    const [a, b] = sessions;
+    assert.equal(await users(watcher), before + 1, "one IRC client for both sessions");
+    const joined = await request(b, "message", ircMsg("join", "xshared", { target: ircRoom("#xnode") }), 15_000);
+    assert.equal(joined.error, undefined, JSON.stringify(joined));
+    watcher.send("JOIN #xnode");
+    await watcher.waitFor(/ 366 /);
+
+    const toA = next(a, "message", (m) => m.type === "send" && m.object?.content === "hello both");
+    const toB = next(b, "message", (m) => m.type === "send" && m.object?.content === "hello both");
+    watcher.send("PRIVMSG #xnode :hello both");
+    for (const got of await Promise.all([toA, toB])) {
+      assert.deepEqual(got.actor, { type: "person", id: "xwatcher@127.0.0.1", name: "xwatcher" });
+    }
+
+    const seen = Promise.all([watcher.waitFor(/PRIVMSG #xnode :from a$/), watcher.waitFor(/PRIVMSG #xnode :from b$/)]);
+    assert.equal((await request(a, "message", ircMsg("send", "xshared", { target: ircRoom("#xnode"), object: { type: "message", content: "from a" } }))).error, undefined);
+    assert.equal((await request(b, "message", ircMsg("send", "xshared", { target: ircRoom("#xnode"), object: { type: "message", content: "from b" } }))).error, undefined);
+    const [fromA, fromB] = await seen;
+    assert.match(fromA, /^:xshared!/);
+    assert.match(fromB, /^:xshared!/);
+    await settle(1_000);
+    assert.deepEqual(watcher.count(/PRIVMSG #xnode :from (a|b)$/), 2, "each line once");
+  });
+});
+
+describe("the death of a node", () => {
   it("tells a session on node B when node A, which held its instance, dies; it connects again on B", async () => {
     const a = await on(nodeA);
     const b = await on(nodeB);
