@@ -1,6 +1,7 @@
 package org.sockethub.launcher;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -62,6 +63,20 @@ class ConfigurationTest {
         ConfigException e = assertThrows(ConfigException.class,
                 () -> load("{\"redis\":{\"cluster\":{\"nodes\":[\"host:1\"]}}}", Map.of()));
         assertTrue(e.getMessage().contains("/redis/cluster/nodes/0"), e.getMessage());
+    }
+
+    @Test
+    void theClusterSecretComesFromTheFileOrTheEnvironmentAndIsLongOrEmpty() throws Exception {
+        assertEquals("", load(null, Map.of()).json().path("cluster").path("secret").asText("missing"));
+        String secret = "x".repeat(32);
+        assertEquals(secret, load("{\"cluster\":{\"secret\":\"" + secret + "\"}}", Map.of()).json().path("cluster").path("secret").asText());
+        assertEquals(secret + "env", load(null, Map.of("SOCKETHUB_CLUSTER_SECRET", secret + "env")).json().path("cluster").path("secret").asText());
+        ConfigException e = assertThrows(ConfigException.class, () -> load("{\"cluster\":{\"secret\":\"short\"}}", Map.of()));
+        assertTrue(e.getMessage().contains("/cluster/secret"), e.getMessage());
+        assertFalse(e.getMessage().contains("short"), "the secret is not printed: " + e.getMessage());
+        e = assertThrows(ConfigException.class, () -> load(null, Map.of("SOCKETHUB_CLUSTER_SECRET", "short")));
+        assertTrue(e.getMessage().contains("/cluster/secret"), e.getMessage());
+        assertThrows(Cli.UsageException.class, () -> Cli.parse(new String[] {"--cluster.secret", secret}), "no flag: argv is visible");
     }
 
     @Test

@@ -118,4 +118,39 @@ class InstanceRegistryTest {
         var refused = assertThrows(InstanceRegistry.Refused.class, () -> resolve("i3", "a", "10.0.0.1", null));
         assertEquals("platform instance limit reached (3); cannot start new chat instance", refused.getMessage());
     }
+
+    @Test
+    void anInstanceAnotherNodeHoldsIsFoundByItsScopeAndCountsNotTowardsTheCap() throws Exception {
+        ObjectNode pw = creds("{\"password\":\"pw\"}");
+        assertEquals(null, registry.existing("chat", "ann", "a", "10.0.0.1", pw, connected::contains));
+        PersistentInstance remote = registry.create("chat", "ann", InstanceRegistry.scopeOf(pw), "a", "10.0.0.1", "nodeA/i4", "nodeA", "i4");
+        assertEquals("nodeA", remote.holder());
+        assertEquals("i4", remote.remoteHandle());
+        assertSame(remote, registry.get("nodeA/i4"));
+        assertSame(remote, registry.existing("chat", "ann", "b", "10.0.0.2", pw, connected::contains), "same credentials attach");
+        assertEquals(Set.of("a", "b"), remote.sessions());
+        assertTrue(registry.of("chat").isEmpty(), "this node holds none of the platform's connections");
+        for (String actor : new String[] {"x", "y", "z"}) { // the cap (3) counts the instances this node holds
+            resolve(actor, "c", "10.0.0.3", creds("{\"password\":\"" + actor + "\"}"));
+        }
+        assertThrows(InstanceRegistry.Refused.class, () -> resolve("w", "c", "10.0.0.3", creds("{\"password\":\"w\"}")));
+    }
+
+    @Test
+    void theJanitorKeepsAnInstanceOtherNodesUseAndLeavesARemoteOnesStateToItsHolder() throws Exception {
+        ObjectNode pw = creds("{\"password\":\"pw\"}");
+        PersistentInstance held = resolve("bea", "a", "10.0.0.1", pw);
+        held.bound();
+        held.attachedNodes().add("nodeB");
+        PersistentInstance remote = registry.create("chat", "cid", InstanceRegistry.scopeOf(pw), "b", "10.0.0.2", "nodeA/i9", "nodeA", "i9");
+        connected.remove("a");
+        for (int pass = 0; pass < 3; pass++) {
+            assertTrue(registry.sweep(connected::contains).isEmpty(), "pass " + pass);
+        }
+        assertTrue(remote.sessions().contains("b"), "not initialized here, but its holder judges that");
+        held.attachedNodes().clear();
+        connected.remove("b");
+        registry.sweep(connected::contains);
+        assertEquals(Set.of(held, remote), Set.copyOf(registry.sweep(connected::contains)), "no session anywhere: both go");
+    }
 }

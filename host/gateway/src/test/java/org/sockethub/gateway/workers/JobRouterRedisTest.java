@@ -366,4 +366,28 @@ class JobRouterRedisTest {
         assertEquals("Error: server shutting down", await(queued.answer()).error());
         assertTrue(redis.getKeys().getKeysStreamByPattern(JobStreams.all(node)).findAny().isEmpty());
     }
+
+    @Test
+    void aJobForwardedToAnotherNodeGetsThatNodesAnswerOnceOrAnErrorWhenTheNodeStops() throws Exception {
+        Lane there = Lane.onNode("chat", "nodeA");
+        assertTrue(there.remote());
+        List<String> sent = new ArrayList<>();
+        JobRouter.Submission first = router.forward(there, "chat-1", () -> {
+            sent.add("chat-1");
+            return CompletableFuture.completedFuture(new StreamMessageId(1, 0));
+        });
+        JobRouter.Submission second = router.forward(there, "chat-2", () -> CompletableFuture.completedFuture(new StreamMessageId(1, 1)));
+        JobRouter.Submission unsent = router.forward(there, "chat-3", () -> CompletableFuture.failedFuture(new IllegalStateException("down")));
+        assertEquals(List.of("chat-1"), sent);
+        assertEquals("failed to add job to queue", unsent.answer().get(5, TimeUnit.SECONDS).error());
+        assertEquals(2, router.inFlight());
+        assertTrue(router.answerFromNode(JobEvent.result("chat-1", null)));
+        assertFalse(router.answerFromNode(JobEvent.failure("chat-1", "late")), "one answer");
+        assertEquals(JobEvent.Kind.RESULT, first.answer().get(5, TimeUnit.SECONDS).kind());
+        router.failForwarded("nodeB", "not this one");
+        assertFalse(second.answer().isDone());
+        router.failForwarded("nodeA", "Error: the server holding this connection stopped");
+        assertEquals("Error: the server holding this connection stopped", second.answer().get(5, TimeUnit.SECONDS).error());
+        assertEquals(0, router.inFlight());
+    }
 }
