@@ -2,13 +2,21 @@
 // Cluster of Debian's redis-server, first on one gateway node, then split over two nodes on the
 // same cluster: msgs/s and echoes per CPU-second of every server process (the hosts, their
 // workers and the three redis-servers). On one machine two nodes share its cores, so the figure
-// shows the cost of the cluster path and of a second node, not a gain.
-import { startRedisCluster } from "../../e2e/lib/harness.mjs";
+// shows the cost of the cluster path and of a second node, not a gain. Then the added latency of a
+// session attached to an instance another node holds (both nodes share a cluster.secret): one
+// session on each node with the same credentials of the e2e `testchat` platform (built by
+// `mvn install` into e2e/chat-platform/target), sequential `send` round trips from the session on
+// the holder's node, then from the one on the other node (its jobs forwarded to the holder).
+import { existsSync } from "node:fs";
+import { TESTCHAT, contextFor, startRedisCluster } from "../../e2e/lib/harness.mjs";
 import { onCleanup } from "./cleanup.mjs";
-import { closedLoop, openSockets } from "./clients.mjs";
+import { closedLoop, connectOnce, openSockets, request } from "./clients.mjs";
 import { cpuDelta, cpuSnapshot, serverSet } from "./measure.mjs";
-import { fmt, heading, line, note, progress, round } from "./report.mjs";
-import { startHost } from "./server.mjs";
+import { fmt, heading, line, note, percentile, progress, round } from "./report.mjs";
+import { BENCH_CONFIG, startHost } from "./server.mjs";
+
+/** Both nodes share instances: the same cluster.secret (the benchmark's own; loopback only). */
+const SHARED = { ...BENCH_CONFIG, cluster: { secret: "the benchmark's cluster secret, 32+ characters" } };
 
 export async function cluster(ctx) {
   const { clients, warmup, seconds } = ctx.opts;
@@ -17,12 +25,14 @@ export async function cluster(ctx) {
   const unregister = onCleanup(() => redis.stop());
   const redisArgs = ["--redis.cluster.nodes", redis.nodes.join(",")];
   const hosts = [];
+  const chat = existsSync(TESTCHAT);
+  const options = { redisArgs, config: SHARED, deploy: chat ? [TESTCHAT] : [] };
   try {
-    hosts.push(await startHost(null, { redisArgs }));
+    hosts.push(await startHost(null, options));
     progress(`cluster, one node: ${warmup} s warm-up, ${seconds} s measured`);
     const one = await echoes(hosts, redis.pids, clients, warmup, seconds);
     report("one node", one);
-    hosts.push(await startHost(null, { redisArgs }));
+    hosts.push(await startHost(null, options));
     progress(`cluster, two nodes: ${warmup} s warm-up, ${seconds} s measured`);
     const two = await echoes(hosts, redis.pids, clients, warmup, seconds);
     report("two nodes", two);
@@ -32,10 +42,62 @@ export async function cluster(ctx) {
       clusterOneNodeMsgsPerS: round(one.perS), clusterOneNodeEchoesPerCpuS: round(one.perCpuS),
       clusterTwoNodesMsgsPerS: round(two.perS), clusterTwoNodesEchoesPerCpuS: round(two.perCpuS),
     });
+    if (!chat) {
+      note(`(no cross-node latency: ${TESTCHAT} is missing; mvn install builds it)`);
+    } else {
+      progress("cluster: a session attached across nodes");
+      const cross = await crossNode(hosts, ctx.opts.samples);
+      line("same node: send p50 / p99", `${fmt(cross.local.p50, 2)} / ${fmt(cross.local.p99, 2)} ms (the holder's node)`);
+      line("across nodes: send p50 / p99", `${fmt(cross.remote.p50, 2)} / ${fmt(cross.remote.p99, 2)} ms (forwarded to the holder)`);
+      line("added by the other node: p50", `${fmt(cross.remote.p50 - cross.local.p50, 2)} ms`);
+      note(`(${cross.samples} sequential testchat sends each after ${cross.warmup} uncounted; each also pushes to both sessions)`);
+      Object.assign(ctx.figures, {
+        sameNodeSendP50Ms: round(cross.local.p50, 2), sameNodeSendP99Ms: round(cross.local.p99, 2),
+        crossNodeSendP50Ms: round(cross.remote.p50, 2), crossNodeSendP99Ms: round(cross.remote.p99, 2),
+      });
+    }
   } finally {
     for (const host of hosts) await host.stop();
     await redis.stop();
     unregister();
+  }
+}
+
+/** One session per node on one testchat instance (held by the first node); sequential sends from each. */
+async function crossNode(hosts, samples) {
+  const CHAT = contextFor("testchat");
+  const actor = { id: "bench", type: "person" };
+  const send = { "@context": CHAT, type: "send", actor, target: { id: "#room", type: "room" }, object: { type: "message", content: "hi" } };
+  const sockets = [];
+  try {
+    for (const host of hosts) {
+      const socket = await connectOnce(host.url);
+      sockets.push(socket);
+      const stored = await request(socket, "credentials",
+        { "@context": CHAT, type: "credentials", actor, object: { type: "credentials", password: "bench" } }, 30_000);
+      if (stored?.error) throw new Error(`credentials: ${stored.error}`);
+      const connected = await request(socket, "message", { "@context": CHAT, type: "connect", actor }, 60_000);
+      if (connected?.error) throw new Error(`connect: ${connected.error}`);
+    }
+    const warmup = Math.min(500, samples);
+    const count = Math.min(samples, 3000);
+    const timed = async (socket) => {
+      for (let i = 0; i < warmup; i++) await request(socket, "message", send, 30_000);
+      const rtt = [];
+      for (let i = 0; i < count; i++) {
+        const t = performance.now();
+        const ack = await request(socket, "message", send, 30_000);
+        rtt.push(performance.now() - t);
+        if (ack?.error) throw new Error(`send answered with an error: ${ack.error}`);
+      }
+      rtt.sort((a, b) => a - b);
+      return { p50: percentile(rtt, 0.5), p99: percentile(rtt, 0.99) };
+    };
+    const local = await timed(sockets[0]);
+    const remote = await timed(sockets[1]);
+    return { local, remote, samples: count, warmup };
+  } finally {
+    sockets.forEach((s) => s.close());
   }
 }
 

@@ -2,9 +2,9 @@
 // hostCommand() (how ./sockethub starts it, JVM options included), with a config file, an empty
 // deploy dir and cwd in a temp dir of its own, on a free loopback port.
 import { spawn } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
+import { basename, dirname, join } from "node:path";
 import { performance } from "node:perf_hooks";
 import { freePort, hostCommand, LAUNCHER } from "../../e2e/lib/harness.mjs";
 import { lastResort, onCleanup } from "./cleanup.mjs";
@@ -62,12 +62,13 @@ export const BENCH_CONFIG = {
  * Spawns a host (does not wait). Returns { pid, port, url, spawnedAt (performance.now() just
  * before the spawn), listening (a promise of ms from spawn to the log line), exited, log(), stop() }.
  */
-export async function spawnHost({ redisUrl, config = BENCH_CONFIG, redisArgs = null }) {
+export async function spawnHost({ redisUrl, config = BENCH_CONFIG, redisArgs = null, deploy = [] }) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), "sockethub-bench-"));
   const configFile = join(dir, "sockethub.config.json");
   writeFileSync(configFile, JSON.stringify(config, null, 2));
   mkdirSync(join(dir, "deploy"));
+  for (const jar of deploy) copyFileSync(jar, join(dir, "deploy", basename(jar))); // platform JARs, e.g. testchat
   // redisArgs: another Redis than redisUrl, e.g. ["--redis.cluster.nodes", "redis://…,redis://…"]
   const [command, args] = hostCommand(["--port", String(port), "--config", configFile, ...(redisArgs ?? ["--redis.url", redisUrl]),
     "--deploy", join(dir, "deploy")]);
@@ -191,10 +192,10 @@ export function looksLikeRebuild(host) {
  * Runs `attempt(host)` on a freshly spawned host; if the host dies in a way that looks like the
  * build being replaced, stops it, waits for the build to settle and tries again (up to `tries`).
  */
-export async function withHost(redisUrl, attempt, { tries = 4, config = BENCH_CONFIG, redisArgs = null } = {}) {
+export async function withHost(redisUrl, attempt, { tries = 4, config = BENCH_CONFIG, redisArgs = null, deploy = [] } = {}) {
   for (let i = 1; ; i++) {
     await waitForStableBuild();
-    const host = await spawnHost({ redisUrl, config, redisArgs });
+    const host = await spawnHost({ redisUrl, config, redisArgs, deploy });
     try {
       return await attempt(host);
     } catch (e) {
