@@ -11,10 +11,13 @@ const PAGES = join(ROOT, "bundles/metadata/src/test/resources/pages");
 
 export async function startFixtures() {
   const requests = [];
+  /** Every request as { path (with its query), agent (its User-Agent) }. */
+  const seen = [];
   const server = createServer((req, res) => {
     // the guard pins plain-HTTP names to the checked address, so requests may come in absolute form
     const url = new URL(req.url, "http://fixture.invalid");
     requests.push(url.pathname);
+    seen.push({ path: url.pathname + url.search, agent: req.headers["user-agent"] });
     const [, kind, name] = url.pathname.split("/");
     const send = (status, type, body) => { res.writeHead(status, { "content-type": type }); res.end(body); };
     try {
@@ -31,6 +34,13 @@ export async function startFixtures() {
         const pump = () => { while (n < 200) { n++; if (!res.write(chunk)) return res.once("drain", pump); } res.end(); };
         res.on("error", () => {});
         return pump();
+      }
+      if (kind === "delay") {
+        // /delay/<ms>/<feed>: the feed, after ms milliseconds
+        const [, , ms, feed] = url.pathname.split("/");
+        const timer = setTimeout(() => send(200, "application/rss+xml", readFileSync(join(FEEDS, feed))), Number(ms));
+        res.on("close", () => clearTimeout(timer));
+        return undefined;
       }
       if (kind === "slow-once" && requests.filter((p) => p === url.pathname).length > 1) {
         // /slow-once/<feed>: the first request trickles like /slow, the next ones get the feed
@@ -53,6 +63,7 @@ export async function startFixtures() {
     port: server.address().port,
     base: `http://127.0.0.1:${server.address().port}`,
     requests,
+    seen,
     stop: () => new Promise((ok) => { server.closeAllConnections?.(); server.close(ok); }),
   };
   return fixtures;

@@ -454,8 +454,10 @@ public final class Gateway implements ClientEvents {
         PersistentInstance instance = instances.get(message.handle());
         PlatformRegistry.Entry platform = instance == null ? null : registry.snapshot().platform(instance.platformId());
         if (instance == null || instance.holder() != null || platform == null || message.activity() == null) {
+            // the sender's record of it goes too: its session's next request finds or makes one anew
             link.send(message.from(), NodeMessage.answer(link.nodeId(), message.handle(),
                     JobEvent.failure(message.job(), INSTANCE_GONE)));
+            link.send(message.from(), NodeMessage.gone(link.nodeId(), message.handle(), null));
             return;
         }
         instance.attachedNodes().add(message.from());
@@ -537,7 +539,10 @@ public final class Gateway implements ClientEvents {
                 && String.valueOf(answer.error()).startsWith("invalid credentials for ")) {
             // the worker refused credentials that are not the ones the connection runs with
             // (the reference's sessionUnauthorized): that session no longer shares the instance
-            instance.sessions().remove(sessionId);
+            // (a session of another node: that node removes it)
+            if (sessionId != null) {
+                instance.sessions().remove(sessionId);
+            }
         } else if (answer.kind() == JobEvent.Kind.RESULT && credentialed && creds != null) {
             instance.bound();
         } else if (answer.kind() == JobEvent.Kind.TIMEOUT) {

@@ -83,6 +83,8 @@ public class GatewayComponent {
     private NodeLiveness liveness;
     /** With {@code cluster.secret}: the directory of instances and the messages between nodes. */
     private org.sockethub.gateway.cluster.ClusterLink cluster;
+    /** With {@code cluster.secret}: the worker hosts that read this node's stateless lanes. */
+    private org.sockethub.gateway.workers.WorkerHosts workerHosts;
     private org.sockethub.gateway.ops.RedisState redisState;
     private GatewayConfig config;
     private final Metrics metrics = new Metrics();
@@ -182,6 +184,9 @@ public class GatewayComponent {
             cluster = new org.sockethub.gateway.cluster.ClusterLink(redis, nodeId, secret, timers, g::nodeMessage, g::peers, g::nodeGone);
             router.onNodeMessage(cluster::receive);
             g.cluster(cluster);
+            // worker hosts (--workers-only) read this node's stateless lanes: their taken jobs are answered if they die
+            workerHosts = new org.sockethub.gateway.workers.WorkerHosts(redis, router, () -> registry.snapshot().platforms().values()
+                    .stream().filter(e -> !e.descriptor().persist()).map(e -> org.sockethub.gateway.workers.Lane.of(e.id())).toList(), timers);
             LOG.info("persistent instances shared with the other nodes of this Redis (cluster.secret)");
         }
         long sweep = config.janitorIntervalMs();
@@ -253,6 +258,10 @@ public class GatewayComponent {
         if (cluster != null) {
             cluster.close();
             cluster = null;
+        }
+        if (workerHosts != null) {
+            workerHosts.close();
+            workerHosts = null;
         }
         if (router != null) {
             router.close();

@@ -49,6 +49,49 @@ public final class JobStreams {
      */
     public static final String NODES = "sockethub:nodes";
 
+    /**
+     * A beat in a registry ({@link #NODES}, {@link #WORKER_HOSTS}): KEYS[1] the registry, ARGV[1]
+     * the member, ARGV[2] its TTL (ms); scores it with when its beat runs out, in the Redis
+     * server's time (ms): members' clocks and TTLs may differ.
+     */
+    public static final String BEAT_SCRIPT = "local t = redis.call('TIME')\n"
+            + "redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[2]), ARGV[1])\n"
+            + "return 1\n";
+
+    /** KEYS[1] a registry: its members whose beat has run out (Redis server time). */
+    public static final String STALE_SCRIPT = "local t = redis.call('TIME')\n"
+            + "return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (t[1] * 1000 + math.floor(t[2] / 1000)))\n";
+
+    /** KEYS[1] a registry: its members whose beat has not run out (Redis server time). */
+    public static final String LIVE_SCRIPT = "local t = redis.call('TIME')\n"
+            + "return redis.call('ZRANGEBYSCORE', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000), '+inf')\n";
+
+    /**
+     * The registry of worker hosts ({@code --workers-only}), shared by all: a sorted set of worker
+     * host ids scored, as {@link #NODES}, by when each one's beat runs out (Redis server time, ms).
+     * A worker host's heartbeat is {@link #alive} of its id.
+     */
+    public static final String WORKER_HOSTS = "sockethub:workerhosts";
+
+    /**
+     * @param workerHost a worker host's id ({@code wh-…})
+     * @param nodeId     the gateway node whose lanes it reads
+     * @param launch     which of its workers for that node (a restarted one gets the next)
+     * @return its consumer name in the node's lanes: {@code <workerHost>@<node>#<launch>}
+     */
+    public static String workerHostConsumer(String workerHost, String nodeId, long launch) {
+        return workerHost + "@" + nodeId + "#" + launch;
+    }
+
+    /**
+     * @param consumer a consumer name in a lane's group
+     * @return the worker host it belongs to ({@link #workerHostConsumer}), or {@code null} for a gateway's own worker
+     */
+    public static String workerHostOf(String consumer) {
+        int at = consumer.indexOf('@');
+        return consumer.startsWith("wh-") && at > 0 ? consumer.substring(0, at) : null;
+    }
+
     /** A glob matching every key of every node (braces escaped). */
     public static final String ALL_NODES = "sockethub:\\{*\\}:*";
 

@@ -17,7 +17,7 @@ import java.util.Map;
 record Cli(Map<String, String> values, List<String> switches) {
 
     private static final List<String> VALUED = List.of("port", "host", "config", "redis.url", "redis.cluster.nodes", "cors.origin", "sentry.dsn", "deploy");
-    private static final List<String> SWITCHES = List.of("examples", "console", "info", "sentry-test", "version", "help");
+    private static final List<String> SWITCHES = List.of("examples", "console", "info", "sentry-test", "workers-only", "version", "help");
     /** Flags whose value is optional. */
     private static final List<String> OPTIONAL = List.of("write-config");
 
@@ -39,6 +39,9 @@ record Cli(Map<String, String> values, List<String> switches) {
               --deploy <dir>        drop-in folder for platform JARs (default ./deploy, a release's own in a release)
               --examples            serve the examples page at /examples
               --console             open the Gogo shell on this terminal (sockethub:platforms, ...)
+              --workers-only        a worker host: no gateway, only workers that take the stateless jobs
+                                    (workerHost.platforms) of every gateway node on this Redis; needs the
+                                    nodes' cluster.secret (docs/scaling.md)
               --info                print what would run, then exit
               --cds-training        (bin/sockethub) write the class-data-sharing archives for this Java
                                     into cds/ with a training start (~20 s), then exit

@@ -83,14 +83,15 @@ final class HostMain {
         RedisLocator.Choice redis;
         java.util.List<String> clusterNodes = new java.util.ArrayList<>();
         config.path("redis").path("cluster").path("nodes").forEach(n -> clusterNodes.add(n.asText()));
+        boolean workersOnly = cli.has("workers-only");
         try {
             redis = !clusterNodes.isEmpty()
                     ? RedisLocator.cluster(clusterNodes, config.path("redis").path("startWaitMs").asLong(30_000),
                             line -> System.err.println("sockethub: " + line))
                     : RedisLocator.locate(config.path("redis").path("url").asText(""), RedisLocator.LOCAL,
                     config.path("redis").path("startWaitMs").asLong(30_000), line -> System.err.println("sockethub: " + line),
-                    // the port answers 503 (/health: Redis unreachable) while the host waits
-                    () -> WaitingHealth.open(config.path("sockethub").path("host").asText("localhost"),
+                    // the port answers 503 (/health: Redis unreachable) while the host waits (a worker host has no port)
+                    workersOnly ? () -> () -> { } : () -> WaitingHealth.open(config.path("sockethub").path("host").asText("localhost"),
                             config.path("sockethub").path("port").asInt(), line -> System.err.println("sockethub: " + line)));
         } catch (ConfigException e) {
             System.err.println("sockethub: " + e.getMessage());
@@ -114,6 +115,15 @@ final class HostMain {
             return 0;
         }
         log.info("redis {} ({})", RedisLocator.redact(redis.url()), redis.how());
+        if (workersOnly) {
+            if (redis.embedded() != null) {
+                stopEmbedded(redis);
+                System.err.println("sockethub: --workers-only needs the gateway nodes' Redis (--redis.url, REDIS_URL or --redis.cluster.nodes)");
+                return 1;
+            }
+            return WorkerHost.run(config, layout, clusterNodes.isEmpty() ? org.sockethub.jobs.RedisTarget.single(redis.url())
+                    : org.sockethub.jobs.RedisTarget.cluster(clusterNodes), deploy, log);
+        }
 
         Files.createDirectories(deploy);
         Map<String, String> props = new HashMap<>();

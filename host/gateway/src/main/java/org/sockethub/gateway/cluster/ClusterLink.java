@@ -18,14 +18,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.function.Consumer;
 import java.util.function.Supplier;
 import org.bouncycastle.crypto.digests.SHA256Digest;
-import org.bouncycastle.crypto.generators.HKDFBytesGenerator;
 import org.bouncycastle.crypto.macs.HMac;
-import org.bouncycastle.crypto.params.HKDFParameters;
 import org.bouncycastle.crypto.params.KeyParameter;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.client.codec.StringCodec;
+import org.sockethub.jobs.ClusterSecret;
 import org.sockethub.jobs.JobCipher;
 import org.sockethub.jobs.JobStreams;
 import org.sockethub.jobs.RedisPipeline;
@@ -113,7 +112,7 @@ public final class ClusterLink implements AutoCloseable {
         this.redis = redis;
         this.nodeId = nodeId;
         this.cipher = new JobCipher(jobKey(secret));
-        this.directoryKey = derive(secret, "sockethub instance directory v1");
+        this.directoryKey = ClusterSecret.derive(secret, "sockethub instance directory v1");
         this.pipeline = new RedisPipeline(redis);
         this.received = received;
         this.peers = peers;
@@ -124,22 +123,11 @@ public final class ClusterLink implements AutoCloseable {
     }
 
     /**
-     * The AES-256 key of jobs, results and node messages, the same on every node with this secret
-     * (HKDF-SHA256): a node's workers, and the nodes it shares instances with, open what it seals.
-     *
      * @param secret {@code cluster.secret}
-     * @return 32 bytes
+     * @return the job key of every process with this secret ({@link ClusterSecret#jobKey})
      */
     public static byte[] jobKey(String secret) {
-        return derive(secret, "sockethub jobs v1");
-    }
-
-    private static byte[] derive(String secret, String info) {
-        HKDFBytesGenerator hkdf = new HKDFBytesGenerator(new SHA256Digest());
-        hkdf.init(new HKDFParameters(secret.getBytes(StandardCharsets.UTF_8), null, info.getBytes(StandardCharsets.UTF_8)));
-        byte[] key = new byte[32];
-        hkdf.generateBytes(key, 0, key.length);
-        return key;
+        return ClusterSecret.jobKey(secret);
     }
 
     /** @return this node */

@@ -117,6 +117,11 @@ public final class JobRouter implements AutoCloseable {
         readEvents();
     }
 
+    /** @return this gateway node */
+    public String nodeId() {
+        return nodeId;
+    }
+
     /** @return a job id unique on this node */
     public String nextJobId(String platformId) {
         return platformId + "-" + counter.incrementAndGet();

@@ -57,14 +57,6 @@ public final class NodeLiveness implements AutoCloseable {
     /** Registered nodes seen stale, with the {@link System#nanoTime()} of the first look that saw it. */
     private final Map<String, Long> stale = new HashMap<>();
 
-    /** KEYS[1] the registry, ARGV[1] the node, ARGV[2] its TTL: when its beat runs out, in the server's time (ms). */
-    private static final String BEAT = "local t = redis.call('TIME')\n"
-            + "redis.call('ZADD', KEYS[1], t[1] * 1000 + math.floor(t[2] / 1000) + tonumber(ARGV[2]), ARGV[1])\n"
-            + "return 1\n";
-    /** KEYS[1] the registry: the nodes whose beat has run out. */
-    private static final String STALE = "local t = redis.call('TIME')\n"
-            + "return redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', '(' .. (t[1] * 1000 + math.floor(t[2] / 1000)))\n";
-
     /**
      * @param redis  the node's Redis
      * @param nodeId the node
@@ -99,7 +91,7 @@ public final class NodeLiveness implements AutoCloseable {
 
     private void beat() {
         redis.getBucket(JobStreams.alive(nodeId), StringCodec.INSTANCE).set(started, Duration.ofMillis(ttlMs));
-        redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_WRITE, BEAT, RScript.ReturnType.LONG,
+        redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_WRITE, JobStreams.BEAT_SCRIPT, RScript.ReturnType.LONG,
                 List.of(JobStreams.NODES), nodeId, Long.toString(ttlMs));
     }
 
@@ -111,7 +103,7 @@ public final class NodeLiveness implements AutoCloseable {
      * @return the nodes found dead
      */
     synchronized List<String> look() {
-        List<Object> old = redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_ONLY, STALE, RScript.ReturnType.LIST,
+        List<Object> old = redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_ONLY, JobStreams.STALE_SCRIPT, RScript.ReturnType.LIST,
                 List.of(JobStreams.NODES));
         Set<String> now = new HashSet<>();
         old.forEach(n -> now.add(String.valueOf(n)));
