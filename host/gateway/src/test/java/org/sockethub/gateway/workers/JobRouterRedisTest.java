@@ -390,4 +390,39 @@ class JobRouterRedisTest {
         assertEquals("Error: the server holding this connection stopped", second.answer().get(5, TimeUnit.SECONDS).error());
         assertEquals(0, router.inFlight());
     }
+
+    /** A worker host's workers are more consumers of a node's lanes; when it dies, the node answers what they had taken. */
+    @Test
+    void answersTheJobsADeadWorkerHostHadTakenOnceAndLeavesALiveOnesAlone() throws Exception {
+        Lane lane = Lane.of("feeds");
+        String dead = "wh-dead" + Long.toHexString(System.nanoTime());
+        String live = "wh-live" + Long.toHexString(System.nanoTime());
+        var registry = redis.getScoredSortedSet(JobStreams.WORKER_HOSTS, StringCodec.INSTANCE);
+        registry.add(System.currentTimeMillis() - 10_000, dead); // its beat ran out 10 s ago, and it has no heartbeat key
+        registry.add(Double.MAX_VALUE, live);
+        redis.getBucket(JobStreams.alive(live), StringCodec.INSTANCE).set("1", Duration.ofSeconds(30));
+        CompletableFuture<JobEvent> fetch = router.submit(lane, JobRequest.of("f1", "s1", "feeds", json("{\"type\":\"fetch\"}"), null), true);
+        CompletableFuture<JobEvent> other = router.submit(lane, JobRequest.of("f2", "s1", "feeds", json("{\"type\":\"other\"}"), null), false);
+        CompletableFuture<JobEvent> kept = router.submit(lane, JobRequest.of("f3", "s1", "feeds", json("{\"type\":\"other\"}"), null), false);
+        Map<StreamMessageId, JobRequest> byDead = new Worker(lane, JobStreams.workerHostConsumer(dead, node, 1)).take(2);
+        assertEquals(List.of("f1", "f2"), byDead.values().stream().map(JobRequest::id).toList());
+        Worker byLive = new Worker(lane, JobStreams.workerHostConsumer(live, node, 1));
+        Map<StreamMessageId, JobRequest> third = byLive.take(1);
+        WorkerHosts hosts = new WorkerHosts(redis, router, () -> List.of(lane), timers);
+        try {
+            assertEquals(WorkerHosts.DIED, other.get(10, TimeUnit.SECONDS).error(), "answered within two looks");
+            assertFalse(fetch.isDone(), "an idempotent job runs once more instead");
+            Map<StreamMessageId, JobRequest> again = new Worker(lane, "node-own").take(1);
+            assertEquals(List.of("f1"), again.values().stream().map(JobRequest::id).toList());
+            Thread.sleep(2_000);
+            assertFalse(kept.isDone(), "a live worker host keeps its jobs");
+            byLive.finish(third.keySet().iterator().next(), JobEvent.result("f3", null));
+            assertEquals(JobEvent.Kind.RESULT, await(kept).kind());
+            assertTrue(hosts.look().isEmpty(), "a dead worker host is handled once");
+        } finally {
+            hosts.close();
+            registry.remove(dead);
+            registry.remove(live);
+        }
+    }
 }
