@@ -364,12 +364,32 @@ public final class Gateway implements ClientEvents {
             if (link == null) {
                 return CompletableFuture.completedFuture(instances.create(platformId, actorId, scope, session.id(), session.address(), handle));
             }
-            return link.claim(platformId, actorId, scope, handle)
-                    .thenCompose(holder -> placed(link, holder, platformId, actorId, scope, handle, session, creds, true));
+            // one claim per scope at a time on this node: a second session waits for the first's
+            // instance instead of racing it in the directory
+            String key = platformId + "\u0000" + actorId + "\u0000" + scope;
+            CompletableFuture<PersistentInstance> claimed = new CompletableFuture<>();
+            CompletableFuture<PersistentInstance> under = claims.putIfAbsent(key, claimed);
+            if (under != null) {
+                return under.handle((i, e) -> null).thenCompose(x -> instanceFor(platformId, actorId, session, creds));
+            }
+            link.claim(platformId, actorId, scope, handle)
+                    .thenCompose(holder -> placed(link, holder, platformId, actorId, scope, handle, session, creds, true))
+                    .whenComplete((instance, error) -> {
+                        claims.remove(key, claimed);
+                        if (error != null) {
+                            claimed.completeExceptionally(error);
+                        } else {
+                            claimed.complete(instance);
+                        }
+                    });
+            return claimed;
         } catch (InstanceRegistry.Refused refused) {
             return CompletableFuture.failedFuture(refused);
         }
     }
+
+    /** The directory claims under way on this node, by (platform, actor, scope). */
+    private final Map<String, CompletableFuture<PersistentInstance>> claims = new ConcurrentHashMap<>();
 
     /** Where the cluster's directory puts a new instance: here, or attached to another node's. */
     private CompletableFuture<PersistentInstance> placed(ClusterLink link, ClusterLink.Holder holder, String platformId, String actorId,
