@@ -88,10 +88,13 @@ public final class Commands {
     /** Lists the persistent instances. */
     public void instances() {
         PrintStream out = out();
-        out.printf("%-8s %-12s %-32s %-9s %-12s %s%n", "HANDLE", "PLATFORM", "ACTOR", "SESSIONS", "CONNECTED", "JOBS");
+        out.printf("%-8s %-12s %-32s %-9s %-12s %-5s %s%n", "HANDLE", "PLATFORM", "ACTOR", "SESSIONS", "CONNECTED", "JOBS", "NODES");
         for (PersistentInstance i : gateway.instances()) {
-            out.printf("%-8s %-12s %-32s %-9d %-12s %d%n", i.handle(), i.platformId(), i.actorId(), i.sessions().size(),
-                    i.initialized() ? "yes" : "not yet", i.inFlight());
+            // held here (and which other nodes' sessions use it), or held by another node (cluster.secret)
+            String nodes = i.holder() != null ? "held by " + i.holder()
+                    : i.attachedNodes().isEmpty() ? "here" : "here, used by " + String.join(",", i.attachedNodes());
+            out.printf("%-8s %-12s %-32s %-9d %-12s %-5d %s%n", i.handle(), i.platformId(), i.actorId(), i.sessions().size(),
+                    i.initialized() ? "yes" : "not yet", i.inFlight(), nodes);
         }
     }
 
