@@ -1,6 +1,6 @@
 // Worker hosts (issue 16, part 4): `./sockethub --workers-only` with the gateway nodes'
 // cluster.secret joins their Redis and runs the jobs of their stateless platforms beside the
-// nodes' own workers. Two nodes and a worker host here; feeds fetches from a loopback fixture
+// nodes' own workers. Two nodes and a worker host on a real 3-master Redis Cluster here; feeds fetches from a loopback fixture
 // that answers slowly, so that several are in flight at once: the worker host takes some of each
 // node's (its fetches carry its own User-Agent); killed with SIGKILL in the middle of its jobs,
 // every job is still answered, once (a fetch is idempotent: the node runs it again).
@@ -10,7 +10,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { connect, contextFor, hostCommand, request, startHost, startRedis, waitFor } from "../lib/harness.mjs";
+import { connect, contextFor, hostCommand, request, startHost, startRedisCluster, waitFor } from "../lib/harness.mjs";
 import { startFixtures } from "../lib/http-fixtures.mjs";
 
 const SECRET = "an e2e cluster secret for worker hosts, 32+ chars";
@@ -30,22 +30,28 @@ function startWorkerHost() {
     workerHost: { platforms: ["feeds", "metadata"] },
     packageConfig: { feeds: { allowPrivateAddresses: true, userAgent: AGENT } },
   }));
-  const child = spawn(...hostCommand(["--workers-only", "--config", config, "--redis.url", redis.url]),
+  const child = spawn(...hostCommand(["--workers-only", "--config", config, "--redis.cluster.nodes", redis.nodes.join(",")]),
     { cwd: dir, stdio: ["ignore", "pipe", "pipe"] });
   let log = "";
   child.stdout.on("data", (c) => { log += c; });
   child.stderr.on("data", (c) => { log += c; });
   return {
     child, log: () => log,
-    stop: () => new Promise((ok) => { if (child.exitCode !== null) return ok(); child.once("exit", ok); child.kill("SIGTERM"); }),
+    // a process killed by a signal has no exit code, only its signal
+    stop: () => new Promise((ok) => {
+      if (child.exitCode !== null || child.signalCode !== null) return ok();
+      child.once("exit", ok);
+      child.kill("SIGTERM");
+    }),
   };
 }
 
 before(async () => {
-  redis = await startRedis({ own: true });
+  redis = await startRedisCluster({ masters: 3 });
   fixtures = await startFixtures();
   const config = { cluster: { secret: SECRET }, packageConfig: { feeds: { allowPrivateAddresses: true } } };
-  nodes = await Promise.all([startHost({ redisUrl: redis.url, config }), startHost({ redisUrl: redis.url, config })]);
+  const args = ["--redis.cluster.nodes", redis.nodes.join(",")];
+  nodes = await Promise.all([startHost({ redisUrl: null, args, config }), startHost({ redisUrl: null, args, config })]);
   workerHost = startWorkerHost();
   // a worker for each node, ready
   await waitFor(() => (workerHost.log().match(/worker for feeds\+metadata@\S+ ready/g) ?? []).length >= 2, 60_000,
