@@ -121,4 +121,19 @@ describe("a worker host (--workers-only)", () => {
     await waitFor(() => nodes.every((n) => /worker host wh-\w+ stopped; \d+ job\(s\) it had taken from this node answered/.test(n.log())),
       15_000, "each node noticed the worker host's death");
   });
+
+  it("stopped with SIGTERM mid-job: its workers finish what they run, every job gets one answer", async () => {
+    workerHost = startWorkerHost();
+    await waitFor(() => (workerHost.log().match(/worker for feeds\+metadata@\S+ ready/g) ?? []).length >= 2, 60_000,
+      `the new worker host's workers ready; its log:\n${workerHost.log()}`);
+    const { sent, acks } = await fetchesFromBothNodes("term", 16, 2000);
+    await waitFor(() => fixtures.seen.some((r) => r.path.includes("term=") && r.agent === AGENT), 10_000, "the worker host fetching");
+    const stopped = workerHost.stop();
+    const answers = await sent;
+    await stopped;
+    assert.equal(acks.size, 32);
+    assert.ok([...acks.values()].every((n) => n === 1), "one answer each");
+    assert.deepEqual(answers.filter(({ ack }) => ack.error !== undefined).map(({ ack }) => ack.error), []);
+    assert.match(workerHost.log(), /worker host wh-\w+ stopped/);
+  });
 });

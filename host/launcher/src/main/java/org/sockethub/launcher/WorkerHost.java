@@ -77,6 +77,7 @@ final class WorkerHost {
     private final long ttlMs;
     private final ObjectNode sentry;
     private final long jobTimeoutMs;
+    private final long drainMs;
     private final Map<String, Worker> workers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "workerhost-timers");
@@ -116,6 +117,7 @@ final class WorkerHost {
         this.ttlMs = config.path("nodeHeartbeat").path("ttlMs").asLong(6_000);
         this.sentry = config.path("sentry").isObject() ? (ObjectNode) config.path("sentry") : JSON.createObjectNode();
         this.jobTimeoutMs = config.path("jobs").path("timeoutMs").asLong(60_000);
+        this.drainMs = config.path("workers").path("drainTimeoutMs").asLong(10_000);
     }
 
     /**
@@ -321,25 +323,43 @@ final class WorkerHost {
         }
     }
 
+    /**
+     * Stops: each worker drains (finishes the jobs it runs, takes no more; up to
+     * {@code workers.drainTimeoutMs}), then the heartbeat goes. The registry entry stays until
+     * its beat runs out, so that each node then answers what the workers had read and not run
+     * ({@code WorkerHosts}: an idempotent job runs again on the node).
+     */
     private void stop() {
         synchronized (this) {
             stopping = true;
         }
         timers.shutdownNow();
-        workers.values().forEach(WorkerHost::close);
         for (Worker w : workers.values()) {
             try {
-                w.process.waitFor(3, TimeUnit.SECONDS);
+                OutputStream stdin = w.process.getOutputStream();
+                stdin.write((WorkerStart.DRAIN + "\n").getBytes(StandardCharsets.UTF_8));
+                stdin.flush();
+            } catch (IOException gone) {
+                // exited already
+            }
+        }
+        long deadline = System.nanoTime() + TimeUnit.MILLISECONDS.toNanos(drainMs);
+        for (Worker w : workers.values()) {
+            try {
+                if (!w.process.waitFor(Math.max(0, deadline - System.nanoTime()), TimeUnit.NANOSECONDS)) {
+                    close(w);
+                    w.process.waitFor(3, TimeUnit.SECONDS);
+                }
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             }
         }
         try {
             redis.getBucket(JobStreams.alive(id)).delete();
-            redis.getScoredSortedSet(JobStreams.WORKER_HOSTS, StringCodec.INSTANCE).remove(id);
         } catch (RuntimeException e) {
             log.debug("removing the heartbeat: {}", e.toString());
         }
+        log.info("worker host {} stopped", id);
         redis.shutdown(0, 2, TimeUnit.SECONDS);
     }
 
