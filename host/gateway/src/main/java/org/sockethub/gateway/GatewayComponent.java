@@ -4,7 +4,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import java.net.InetSocketAddress;
-import java.security.SecureRandom;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -135,7 +134,7 @@ public class GatewayComponent {
 
     private void start(BundleContext context, Map<String, Object> properties) throws Exception {
         config = GatewayConfig.resolve(context.getProperty("sockethub.config"), properties);
-        String nodeId = randomId();
+        String nodeId = org.sockethub.jobs.Ids.random();
         // with a cluster secret, every node (and every node's workers) seals with the same key, so
         // that a node can run the jobs of another node's sessions on an instance it holds
         String secret = config.clusterSecret();
@@ -483,15 +482,5 @@ public class GatewayComponent {
     private static String versionOf(Version v) {
         String base = v.getMajor() + "." + v.getMinor() + "." + v.getMicro();
         return v.getQualifier().isEmpty() ? base : base + "-" + v.getQualifier();
-    }
-
-    private static String randomId() {
-        String alphabet = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789";
-        SecureRandom random = new SecureRandom();
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 16; i++) {
-            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
-        }
-        return sb.toString();
     }
 }

@@ -10,7 +10,6 @@ import java.io.InputStreamReader;
 import java.io.OutputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
-import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Base64;
@@ -64,7 +63,7 @@ final class WorkerHost {
     /** The answer to a job whose worker on a worker host died under it (as for a gateway's own worker). */
     static final String DIED = "Error: session thread closed unexpectedly: the worker host's worker stopped";
 
-    private final String id = "wh-" + randomId();
+    private final String id = "wh-" + org.sockethub.jobs.Ids.random();
     private final RedissonClient redis;
     private final Logger log;
     private final List<String> command;
@@ -361,15 +360,5 @@ final class WorkerHost {
         }
         log.info("worker host {} stopped", id);
         redis.shutdown(0, 2, TimeUnit.SECONDS);
-    }
-
-    private static String randomId() {
-        String alphabet = "abcdefghijklmnopqrstuvwxyz0123456789";
-        SecureRandom random = new SecureRandom();
-        StringBuilder sb = new StringBuilder();
-        for (int i = 0; i < 12; i++) {
-            sb.append(alphabet.charAt(random.nextInt(alphabet.length())));
-        }
-        return sb.toString();
     }
 }

@@ -6,7 +6,6 @@ import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.nio.charset.StandardCharsets;
 import java.util.Base64;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Set;
@@ -24,6 +23,7 @@ import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.client.codec.StringCodec;
+import org.sockethub.gateway.workers.Absences;
 import org.sockethub.jobs.ClusterSecret;
 import org.sockethub.jobs.JobCipher;
 import org.sockethub.jobs.JobStreams;
@@ -60,7 +60,6 @@ public final class ClusterLink implements AutoCloseable {
     private static final long ENTRY_TTL_MS = 60_000;
     private static final long RENEW_MS = 20_000;
     private static final long LOOK_MS = 1_000;
-    private static final long GONE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(1_500);
 
     /** KEYS[1] the entry; ARGV[1] the claim, ARGV[2] its TTL, ARGV[3] an entry it may replace (or ""): the entry after. */
     private static final String CLAIM = "local v = redis.call('GET', KEYS[1])\n"
@@ -93,8 +92,8 @@ public final class ClusterLink implements AutoCloseable {
     private final Consumer<String> gone;
     /** The entries this node holds: entry key → claim. */
     private final Map<String, String> held = new ConcurrentHashMap<>();
-    /** Peers seen without a heartbeat, since ({@link System#nanoTime()}). */
-    private final Map<String, Long> missing = new HashMap<>();
+    /** Peers seen without a heartbeat. */
+    private final Absences missing = new Absences(1_500);
     private final ScheduledFuture<?> looks;
     private final ScheduledFuture<?> renewals;
 
@@ -236,20 +235,16 @@ public final class ClusterLink implements AutoCloseable {
     }
 
     private synchronized void look() {
-        Set<String> watched = peers.get();
-        missing.keySet().retainAll(watched);
-        long now = System.nanoTime();
-        for (String node : watched) {
-            if (node.equals(nodeId)) {
-                continue;
+        Set<String> absent = new java.util.HashSet<>();
+        for (String node : peers.get()) {
+            if (!node.equals(nodeId) && !redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
+                absent.add(node);
             }
-            if (redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
-                missing.remove(node);
-            } else if (now - missing.computeIfAbsent(node, n -> now) >= GONE_AFTER_NANOS) {
-                missing.remove(node);
-                LOG.info("node {} has no heartbeat: its shared instances are gone", node);
-                gone.accept(node);
-            }
+        }
+        for (String node : missing.longEnough(absent)) {
+            missing.done(node);
+            LOG.info("node {} has no heartbeat: its shared instances are gone", node);
+            gone.accept(node);
         }
     }
 

@@ -54,8 +54,8 @@ public final class NodeLiveness implements AutoCloseable {
     private ScheduledFuture<?> beats;
     private ScheduledFuture<?> sweeps;
     private final long beatMs;
-    /** Registered nodes seen stale, with the {@link System#nanoTime()} of the first look that saw it. */
-    private final Map<String, Long> stale = new HashMap<>();
+    /** Registered nodes seen stale. */
+    private final Absences stale;
 
     /**
      * @param redis  the node's Redis
@@ -77,6 +77,7 @@ public final class NodeLiveness implements AutoCloseable {
         this.ttlMs = ttlMs;
         this.sweepMs = Math.max(sweepMs, ttlMs + 1); // a Redis back empty must not pass for a dead node
         this.beatMs = Math.max(100, ttlMs / 6);
+        this.stale = new Absences(3 * beatMs / 2);
     }
 
     /** Writes the first heartbeat (synchronously: before the node writes anything else), then keeps it and sweeps. */
@@ -108,15 +109,11 @@ public final class NodeLiveness implements AutoCloseable {
         Set<String> now = new HashSet<>();
         old.forEach(n -> now.add(String.valueOf(n)));
         now.remove(nodeId);
-        stale.keySet().retainAll(now);
-        long at = System.nanoTime();
         List<String> dead = new ArrayList<>();
-        for (String node : now) {
-            long since = stale.computeIfAbsent(node, n -> at);
-            if (at - since >= TimeUnit.MILLISECONDS.toNanos(3 * beatMs / 2) // the look two beats later
-                    && !redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
+        for (String node : stale.longEnough(now)) { // still so at the look two beats later
+            if (!redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
                 long n = forget(node);
-                stale.remove(node);
+                stale.done(node);
                 dead.add(node);
                 LOG.info("node {} stopped beating: removed its {} key(s) from Redis", node, n);
             }

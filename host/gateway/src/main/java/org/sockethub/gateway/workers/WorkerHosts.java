@@ -1,9 +1,7 @@
 package org.sockethub.gateway.workers;
 
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -30,7 +28,6 @@ public final class WorkerHosts implements AutoCloseable {
     private static final Logger LOG = LoggerFactory.getLogger(WorkerHosts.class);
     /** The answer to a job taken by a worker host that died. */
     public static final String DIED = "Error: session thread closed unexpectedly: the worker host running it stopped";
-    private static final long GONE_AFTER_NANOS = TimeUnit.MILLISECONDS.toNanos(1_500);
     /** KEYS[1] the registry: entries whose beat ran out more than a minute ago leave it. */
     private static final String FORGET = "local t = redis.call('TIME')\n"
             + "return redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', '(' .. (t[1] * 1000 + math.floor(t[2] / 1000) - 60000))\n";
@@ -38,8 +35,8 @@ public final class WorkerHosts implements AutoCloseable {
     private final RedissonClient redis;
     private final JobRouter router;
     private final Supplier<List<Lane>> lanes;
-    /** Worker hosts seen stale, since ({@link System#nanoTime()}). */
-    private final Map<String, Long> stale = new HashMap<>();
+    /** Worker hosts seen stale. */
+    private final Absences stale = new Absences(1_500);
     /** Worker hosts whose taken jobs this node has answered. */
     private final Set<String> handled = new HashSet<>();
     private final ScheduledFuture<?> looks;
@@ -69,16 +66,11 @@ public final class WorkerHosts implements AutoCloseable {
                 RScript.ReturnType.LIST, List.of(JobStreams.WORKER_HOSTS));
         Set<String> now = new HashSet<>();
         out.forEach(h -> now.add(String.valueOf(h)));
-        stale.keySet().retainAll(now);
         handled.retainAll(now);
-        long at = System.nanoTime();
+        now.removeAll(handled);
         List<String> dead = new java.util.ArrayList<>();
-        for (String host : now) {
-            if (handled.contains(host)) {
-                continue;
-            }
-            long since = stale.computeIfAbsent(host, h -> at);
-            if (at - since >= GONE_AFTER_NANOS && !redis.getBucket(JobStreams.alive(host), StringCodec.INSTANCE).isExists()) {
+        for (String host : stale.longEnough(now)) {
+            if (!redis.getBucket(JobStreams.alive(host), StringCodec.INSTANCE).isExists()) {
                 int answered = 0;
                 for (Lane lane : lanes.get()) {
                     for (StreamConsumer consumer : consumers(lane)) {
@@ -88,6 +80,7 @@ public final class WorkerHosts implements AutoCloseable {
                     }
                 }
                 handled.add(host);
+                stale.done(host);
                 dead.add(host);
                 LOG.warn("worker host {} stopped; {} job(s) it had taken from this node answered with an error", host, answered);
             }
