@@ -102,6 +102,22 @@ describe("a worker host (--workers-only)", () => {
     }
   });
 
+  it("a worker of it killed mid-job: what it had taken is answered once with an error, the rest served; another starts", async () => {
+    const started = (workerHost.log().match(/worker for feeds\+metadata of node \S+ started/g) ?? []).length;
+    const pids = [...workerHost.log().matchAll(/worker for feeds\+metadata of node \S+ started \(pid (\d+)/g)].map((m) => Number(m[1]));
+    const { sent, acks } = await fetchesFromBothNodes("worker", 16, 3000);
+    await waitFor(() => fixtures.seen.some((r) => r.path.includes("worker=") && r.agent === AGENT), 10_000, "the worker host fetching");
+    for (const pid of pids) process.kill(pid, "SIGKILL");
+    const answers = await sent;
+    assert.equal(acks.size, 32);
+    assert.ok([...acks.values()].every((n) => n === 1), "one answer each");
+    const errors = answers.filter(({ ack }) => ack.error !== undefined).map(({ ack }) => ack.error);
+    assert.ok(errors.length > 0, "the fetches the killed workers ran");
+    assert.deepEqual([...new Set(errors)], ["Error: session thread closed unexpectedly: the worker host's worker stopped"]);
+    await waitFor(() => (workerHost.log().match(/worker for feeds\+metadata of node \S+ ready/g) ?? []).length >= started + 2, 30_000,
+      `new workers ready; the worker host's log:\n${workerHost.log()}`);
+  });
+
   it("killed with SIGKILL mid-job: every job still gets one answer, within the job timeout", async () => {
     const { sent, acks } = await fetchesFromBothNodes("kill", 16, 4000);
     await waitFor(() => fixtures.seen.some((r) => r.path.includes("kill=") && r.agent === AGENT), 10_000, "the worker host fetching");

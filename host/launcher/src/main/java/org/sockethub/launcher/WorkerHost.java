@@ -55,7 +55,9 @@ import org.slf4j.Logger;
  * beats like a node ({@link JobStreams#alive} of its id, and the registry
  * {@link JobStreams#WORKER_HOSTS}); when it dies, the nodes answer what its workers had taken
  * (the gateway's {@code WorkerHosts}), once, as for a worker of their own. When one of its
- * workers dies while it lives, it answers that worker's taken jobs itself with the same error.
+ * workers dies while it lives, it answers that worker's taken jobs itself with an error (an
+ * idempotent one too: the node keeps count of reruns by stream entry) and starts another after
+ * {@code workers.restartBackoffMs}, doubling up to 30 s while they die young.
  */
 final class WorkerHost {
 
@@ -77,6 +79,8 @@ final class WorkerHost {
     private final ObjectNode sentry;
     private final long jobTimeoutMs;
     private final long drainMs;
+    private final long restartBackoffMs;
+    private static final long MAX_BACKOFF_MS = 30_000;
     private final Map<String, Worker> workers = new ConcurrentHashMap<>();
     private final ScheduledExecutorService timers = Executors.newSingleThreadScheduledExecutor(r -> {
         Thread t = new Thread(r, "workerhost-timers");
@@ -91,6 +95,13 @@ final class WorkerHost {
         final String node;
         final String consumer;
         final Process process;
+        final long startedAt = System.nanoTime();
+        /** Whether its taken jobs were answered after it died. */
+        boolean answered;
+        /** The wait before the restart that made it, and before the next if it dies young. */
+        long backoffMs;
+        /** When it may be restarted ({@link System#nanoTime()}), once it died. */
+        long restartAt;
 
         Worker(String node, String consumer, Process process) {
             this.node = node;
@@ -117,6 +128,7 @@ final class WorkerHost {
         this.sentry = config.path("sentry").isObject() ? (ObjectNode) config.path("sentry") : JSON.createObjectNode();
         this.jobTimeoutMs = config.path("jobs").path("timeoutMs").asLong(60_000);
         this.drainMs = config.path("workers").path("drainTimeoutMs").asLong(10_000);
+        this.restartBackoffMs = config.path("workers").path("restartBackoffMs").asLong(500);
     }
 
     /**
@@ -223,13 +235,19 @@ final class WorkerHost {
                 RScript.ReturnType.LIST, List.of(JobStreams.NODES));
         Set<String> nodes = new HashSet<>();
         live.forEach(n -> nodes.add(String.valueOf(n)));
+        long now = System.nanoTime();
         for (String node : nodes) {
             Worker w = workers.get(node);
-            if (w == null || !w.process.isAlive()) {
-                if (w != null) {
-                    answerTaken(w);
-                }
-                startWorker(node);
+            if (w != null && !w.process.isAlive() && !w.answered) {
+                answerTaken(w);
+                // restarted after workers.restartBackoffMs, doubling while it keeps dying young, up to 30 s
+                long wait = now - w.startedAt < TimeUnit.SECONDS.toNanos(10)
+                        ? Math.min(MAX_BACKOFF_MS, Math.max(restartBackoffMs, 2 * w.backoffMs)) : restartBackoffMs;
+                w.backoffMs = wait;
+                w.restartAt = now + TimeUnit.MILLISECONDS.toNanos(wait);
+            }
+            if (w == null || !w.process.isAlive() && now - w.restartAt >= 0) {
+                startWorker(node, w == null ? 0 : w.backoffMs);
             }
         }
         for (Worker w : List.copyOf(workers.values())) {
@@ -241,7 +259,7 @@ final class WorkerHost {
         }
     }
 
-    private void startWorker(String node) {
+    private void startWorker(String node, long backoffMs) {
         String name = members.stream().map(WorkerStart.Member::platformId).reduce((a, b) -> a + "+" + b).orElseThrow();
         String consumer = JobStreams.workerHostConsumer(id, node, ++launches);
         List<String> full = WorkerJvm.command(maxHeapMb, command, javaOptions, name, name + "@" + node);
@@ -255,6 +273,7 @@ final class WorkerHost {
             stdin.write((JSON.writeValueAsString(start) + "\n").getBytes(StandardCharsets.UTF_8));
             stdin.flush(); // stays open: the worker exits when it closes (or when this process dies)
             Worker w = new Worker(node, consumer, process);
+            w.backoffMs = backoffMs;
             workers.put(node, w);
             relay(process.getInputStream(), line -> {
                 if (line.contains("\"ready\"")) {
@@ -273,6 +292,7 @@ final class WorkerHost {
      * {@link #DIED} (the finishing script a worker runs: answer, acknowledge, delete), once.
      */
     private void answerTaken(Worker w) {
+        w.answered = true;
         int answered = 0;
         for (WorkerStart.Member member : members) {
             RStream<String, String> lane = redis.getStream(JobStreams.jobs(w.node, member.lane()), StringCodec.INSTANCE);
