@@ -196,8 +196,9 @@ public final class JobRouter implements AutoCloseable {
      * @return the submission
      */
     public Submission enqueue(Lane lane, JobRequest request, boolean idempotent) {
-        if (!reachable.getAsBoolean() || overfull(lane)) {
-            return refused(lane, request.id());
+        String refusal = refusal(lane);
+        if (refusal != null) {
+            return refused(lane, request.id(), refusal);
         }
         String sealed = codec.seal(request);
         return track(lane, request.id(), idempotent ? 1 : 0, idempotent ? sealed : null, () -> add(lane, sealed));
@@ -206,7 +207,7 @@ public final class JobRouter implements AutoCloseable {
     /**
      * Sends a job to the node that holds its persistent instance, with the same guarantees as a
      * job of this node's own lanes: one answer, which is the holder's ({@link #answerFromNode}),
-     * an error if it cannot be sent or the holder dies ({@link #discard}), or the timeout.
+     * an error if it cannot be sent or the holder dies ({@link #failForwarded}), or the timeout.
      *
      * @param lane  the holder's lane, {@link Lane#onNode}
      * @param jobId the job id (this node's)
@@ -214,8 +215,9 @@ public final class JobRouter implements AutoCloseable {
      * @return the submission
      */
     public Submission forward(Lane lane, String jobId, java.util.function.Supplier<CompletableFuture<?>> send) {
-        if (!reachable.getAsBoolean() || overfull(lane)) {
-            return refused(lane, jobId);
+        String refusal = refusal(lane);
+        if (refusal != null) {
+            return refused(lane, jobId, refusal);
         }
         return track(lane, jobId, 0, null, send);
     }
@@ -230,21 +232,28 @@ public final class JobRouter implements AutoCloseable {
         return answer(event.job(), event);
     }
 
-    /** Whether a lane already holds as many unanswered jobs as it may; if not, one more is counted. */
-    private boolean overfull(Lane lane) {
+    /**
+     * Admission: a job is refused at once while Redis is unreachable (not queued into nothing, to
+     * wait out Redisson's retries or the job timeout) or when its lane already holds
+     * {@code jobs.maxWaiting} unanswered jobs (not left to time out).
+     *
+     * @return the refusal's text, or {@code null}: the job is admitted and counted in its lane
+     */
+    private String refusal(Lane lane) {
+        if (!reachable.getAsBoolean()) {
+            return REDIS_UNREACHABLE;
+        }
         AtomicInteger waiting = unanswered.computeIfAbsent(lane, l -> new AtomicInteger());
         if (waiting.incrementAndGet() > maxWaiting) {
             waiting.decrementAndGet();
-            return true;
+            return busy(lane);
         }
-        return false;
+        return null;
     }
 
-    /** A job answered at once: Redis is unreachable (not queued into nothing), or its lane is full (not left to time out). */
-    private Submission refused(Lane lane, String jobId) {
+    private Submission refused(Lane lane, String jobId, String refusal) {
         metrics.jobRefused(lane.platformId());
-        String error = reachable.getAsBoolean() ? busy(lane) : REDIS_UNREACHABLE;
-        return new Submission(CompletableFuture.completedFuture(JobEvent.failure(jobId, error)), CompletableFuture.completedFuture(null));
+        return new Submission(CompletableFuture.completedFuture(JobEvent.failure(jobId, refusal)), CompletableFuture.completedFuture(null));
     }
 
     /** A counted job: its timeout, its entry once added, and an error answer if it cannot be. */
