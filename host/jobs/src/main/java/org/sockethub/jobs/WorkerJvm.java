@@ -43,6 +43,11 @@ public final class WorkerJvm {
         // reaches its steady speed ~10 s after its first echo instead of ~25 s (bench/README.md, 2026-12-06 evening)
         options.add("-XX:FreqInlineSize=100");
         options.add("-XX:InlineSmallCode=1000");
+        // C2 compiles both sides of a branch the profile never saw taken, instead of a trap that
+        // throws the code away when the branch is taken: a server warmed by 50 clients then serving
+        // one took seconds of deoptimisations and recompilations (1-client p99 2.6-3.3 ms instead of
+        // 1.3, for 3-5 % of the echoes per CPU-second; bench/README.md, 2026-12-07 (day))
+        options.add("-XX:PerMethodTrapLimit=0");
         Path archive = archive(command, name);
         if (archive != null) {
             options.add("-XX:SharedArchiveFile=" + archive);

@@ -27,6 +27,7 @@ class WorkerJvmTest {
         assertTrue(options.contains("-Xmx256m"));
         assertTrue(options.contains("-XX:+UseSerialGC"));
         assertTrue(options.contains("-XX:FreqInlineSize=100") && options.contains("-XX:InlineSmallCode=1000"), options.toString());
+        assertTrue(options.contains("-XX:PerMethodTrapLimit=0"), options.toString());
     }
 
     @Test
