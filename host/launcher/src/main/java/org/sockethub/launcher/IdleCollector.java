@@ -10,13 +10,22 @@ import java.util.concurrent.TimeUnit;
  * with grows the heap under load and shrinks it only after a full collection, which a quiet JVM
  * never does by itself; G1's periodic collection does the same job, at a higher memory cost of its
  * own. So: when collections have stopped (no young collection for a whole check interval, after
- * at least {@link #BUSY} of them since the last full one), one full collection, after which the
- * heap shrinks to {@code -XX:MaxHeapFreeRatio} and the freed pages go back to the OS.
+ * at least {@link #BUSY} of them since the last full one), full collections until the heap has
+ * shrunk to {@code -XX:MaxHeapFreeRatio} and the freed pages go back to the OS.
+ *
+ * <p>Several, because Serial damps its shrinking ({@code -XX:+ShrinkHeapInSteps}, the default):
+ * the first full collection after one that did not shrink gives back 0 % of the excess, the next
+ * ones 10 %, 40 %, then all of it. One collection alone left a host that had grown under load at
+ * its grown size (bench/README.md, 2026-12-07 (day)). Turning the damping off for the whole JVM
+ * instead made every full collection under load shrink the heap at once, and cost ~10 % of the
+ * echoes per CPU-second.
  */
 public final class IdleCollector {
 
     /** Young collections since the last full one that count as "was busy". */
     static final long BUSY = 20;
+    /** The most full collections one quiet spell gets: Serial's damping reaches 100 % at the fourth. */
+    static final int MOST_FULL = 4;
 
     private long lastCount = -1;
     private long countAtLastFull;
@@ -43,11 +52,36 @@ public final class IdleCollector {
         long count = collections();
         boolean quiet = count == lastCount;
         if (quiet && count - countAtLastFull >= BUSY) {
-            System.gc();
+            shrink();
             count = collections();
             countAtLastFull = count;
         }
         lastCount = count;
+    }
+
+    /**
+     * Full collections until one gives nothing back (after the first, which Serial's damping keeps
+     * from shrinking when the one before it did not), at most {@link #MOST_FULL}.
+     *
+     * @return how many ran
+     */
+    static int shrink() {
+        long committed = committedHeap();
+        int runs = 0;
+        while (runs < MOST_FULL) {
+            System.gc();
+            runs++;
+            long now = committedHeap();
+            if (runs > 1 && now >= committed) {
+                break;
+            }
+            committed = now;
+        }
+        return runs;
+    }
+
+    private static long committedHeap() {
+        return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
     }
 
     private static long collections() {
