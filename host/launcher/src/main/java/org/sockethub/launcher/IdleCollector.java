@@ -80,7 +80,8 @@ public final class IdleCollector {
         return runs;
     }
 
-    private static long committedHeap() {
+    /** The heap's committed size now, in bytes. */
+    static long committedHeap() {
         return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
     }
 

@@ -3,7 +3,6 @@ package org.sockethub.launcher;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -25,7 +24,7 @@ class IdleCollectorTest {
                 live.add(new byte[64 * 1024]);
             }
             System.gc(); // promoted, and nothing to shrink: Serial's damping starts again from 0 %
-            long grown = committed();
+            long grown = IdleCollector.committedHeap();
             live.clear();
             int runs;
             if (args[0].equals("once")) {
@@ -34,11 +33,7 @@ class IdleCollectorTest {
             } else {
                 runs = IdleCollector.shrink();
             }
-            System.out.println(grown + " " + committed() + " " + runs);
-        }
-
-        private static long committed() {
-            return ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getCommitted();
+            System.out.println(grown + " " + IdleCollector.committedHeap() + " " + runs);
         }
     }
 
