@@ -29,6 +29,7 @@ import { performance } from "node:perf_hooks";
 import { startRedis } from "../e2e/lib/harness.mjs";
 import { lastResort, onCleanup, runCleanup } from "./lib/cleanup.mjs";
 import { CLIENT_VERSION } from "./lib/clients.mjs";
+import { machineYardstick } from "./lib/machine.mjs";
 import { jvms, PHASES } from "./lib/phases.mjs";
 import {
   childrenOf, cmdline, comm, javaEnvOptions, javaVersion, jvmOptions, killIfSame, serverProcesses, startTicks,
@@ -65,6 +66,20 @@ function ownRedisPid(url) {
   // redis-server retitles itself "redis-server 127.0.0.1:<port>"
   return childrenOf(process.pid).find((pid) => comm(pid) === "redis-server"
     && new RegExp(`(:|\\b)${port}\\b`).test((cmdline(pid) ?? []).join(" "))) ?? null;
+}
+
+/**
+ * The machine's speed beside the figures (bench/lib/machine.mjs): comparable runs have
+ * comparable yardsticks, and a slower machine explains slower figures.
+ */
+async function yardstick(when) {
+  const m = await machineYardstick(ctx.redis.url);
+  const tag = when === "start" ? "Start" : "End";
+  figures[`machineCpuMs${tag}`] = Math.round(m.cpuMs);
+  figures[`machinePingP50Ms${tag}`] = m.pingP50Ms === null ? null : Number(m.pingP50Ms.toFixed(3));
+  figures[`machinePingP99Ms${tag}`] = m.pingP99Ms === null ? null : Number(m.pingP99Ms.toFixed(3));
+  console.log(`\n== machine at the ${when}: 200,000 JSON round trips ${fmt(m.cpuMs, 0)} CPU-ms; Redis PING round trip from this`
+    + ` client ${m.pingP50Ms === null ? "n/a" : `p50 ${fmt(m.pingP50Ms, 3)} ms, p99 ${fmt(m.pingP99Ms, 3)} ms`}`);
 }
 
 const opts = parseArgs(process.argv.slice(2));
@@ -104,6 +119,7 @@ try {
   ctx.redis.pid = ownRedisPid(ctx.redis.url);
   onCleanup(() => ctx.redis.stop());
   if (ctx.redis.pid) { const ticks = startTicks(ctx.redis.pid); lastResort(() => killIfSame(ctx.redis.pid, ticks)); }
+  await yardstick("start");
   const selected = PHASES.filter((p) => opts.only.includes(p.name));
   for (const [i, phase] of selected.entries()) {
     ctx.phase = phase.name;
@@ -117,6 +133,7 @@ try {
     if (phase.host && !selected.slice(i + 1).some((p) => p.host === phase.host)) await ctx.release(phase.host);
   }
   jvms(ctx);
+  await yardstick("end");
 } finally {
   for (const kind of Object.keys(hosts)) await ctx.release(kind);
   await runCleanup(); // also stops Redis, registered first
