@@ -98,21 +98,30 @@ public final class CredentialStore {
     }
 
     /**
-     * Forgets everything a session stored.
-     *
-     * @param session the owner
-     * @return completes once deleted
-     */
-    /**
      * @param session the session
      * @return whether the session's credentials are in Redis (they are not after Redis came back empty)
      */
     public CompletionStage<Boolean> exists(Owner session) {
-        return redis.getKeys().countExistsAsync(key(session)).thenApply(n -> n > 0);
+        return hash(session).isExistsAsync();
     }
 
+    /**
+     * Forgets everything a session stored.
+     *
+     * @param session the owner
+     * @return completes once deleted, with whether there was anything to delete
+     */
     public CompletionStage<Boolean> delete(Owner session) {
-        return redis.getKeys().deleteAsync(key(session)).thenApply(n -> n > 0);
+        return hash(session).deleteAsync();
+    }
+
+    /**
+     * The session's hash as one key: {@code EXISTS} and {@code DEL} of one key, not Redisson's
+     * multi-key commands (which group their keys by cluster slot on every call, a cost on every
+     * connection's end).
+     */
+    private org.redisson.api.RMap<String, String> hash(Owner session) {
+        return redis.getMap(key(session), StringCodec.INSTANCE);
     }
 
     private void count(Object ignored, Throwable error) {

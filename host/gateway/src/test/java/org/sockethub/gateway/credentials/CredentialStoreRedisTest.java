@@ -113,8 +113,11 @@ class CredentialStoreRedisTest {
         Owner b = session("b");
         await(store.save(a, "irc", "alice", credentials("alice", "pw")));
         await(store.save(b, "irc", "bob", credentials("bob", "pw")));
+        assertTrue(await(store.exists(a)));
         assertTrue(await(store.delete(a)));
         assertEquals(0, redis.getKeys().countExists(store.key(a)));
+        assertFalse(await(store.exists(a)));
+        assertFalse(await(store.delete(a)), "nothing left to delete");
         assertNull(await(store.load(a, "irc", "alice")));
         assertEquals(credentials("bob", "pw"), await(store.load(b, "irc", "bob")), "other sessions keep theirs");
     }
