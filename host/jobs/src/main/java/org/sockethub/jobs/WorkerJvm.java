@@ -48,6 +48,7 @@ public final class WorkerJvm {
         // one took seconds of deoptimisations and recompilations (1-client p99 2.6-3.3 ms instead of
         // 1.3, for 3-5 % of the echoes per CPU-second; bench/README.md, 2026-12-07 (day))
         options.add("-XX:PerMethodTrapLimit=0");
+        compilerThreads(Runtime.getRuntime().availableProcessors()).ifPresent(options::add);
         Path archive = archive(command, name);
         if (archive != null) {
             options.add("-XX:SharedArchiveFile=" + archive);
@@ -63,6 +64,22 @@ public final class WorkerJvm {
             options.add(option.replace("{worker}", fileName(name)));
         }
         return options;
+    }
+
+    /**
+     * The compiler threads for a machine with this many processors, as {@code bin/sockethub} sets
+     * them for the host. Below 4 the JDK runs one C1 and one C2 thread: in the first seconds under
+     * load C2's queue grows long, and the JDK then compiles hot methods with C1's cheaper code first
+     * (tier 2) and again later. With a second C2 thread (the JDK's count for 4 processors) the
+     * server served 17 % more echoes per CPU-second 5–10 s after its first echo and 12 % more
+     * 10–15 s after (nine pairs), for ~10 MB more at the load's peak and ~100 ms more before
+     * "listening" (bench/README.md, 2026-12-07 (evening)).
+     *
+     * @param cpus the processors the JVM may use
+     * @return {@code -XX:CICompilerCount=3} below 4 processors, else nothing (the JDK's count)
+     */
+    static java.util.Optional<String> compilerThreads(int cpus) {
+        return cpus < 4 ? java.util.Optional.of("-XX:CICompilerCount=3") : java.util.Optional.empty();
     }
 
     /**

@@ -1,5 +1,6 @@
 package org.sockethub.jobs;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -28,6 +29,16 @@ class WorkerJvmTest {
         assertTrue(options.contains("-XX:+UseSerialGC"));
         assertTrue(options.contains("-XX:FreqInlineSize=100") && options.contains("-XX:InlineSmallCode=1000"), options.toString());
         assertTrue(options.contains("-XX:PerMethodTrapLimit=0"), options.toString());
+    }
+
+    @Test
+    void aSmallMachineGetsASecondC2Thread() {
+        assertEquals(java.util.Optional.of("-XX:CICompilerCount=3"), WorkerJvm.compilerThreads(1));
+        assertEquals(java.util.Optional.of("-XX:CICompilerCount=3"), WorkerJvm.compilerThreads(2));
+        assertEquals(java.util.Optional.of("-XX:CICompilerCount=3"), WorkerJvm.compilerThreads(3));
+        assertEquals(java.util.Optional.empty(), WorkerJvm.compilerThreads(4), "from 4 processors the JDK's count is as large");
+        List<String> options = WorkerJvm.options(128, command(), List.of(), "hello");
+        assertEquals(Runtime.getRuntime().availableProcessors() < 4, options.contains("-XX:CICompilerCount=3"), options.toString());
     }
 
     @Test
