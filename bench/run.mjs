@@ -34,7 +34,7 @@ import { jvms, PHASES } from "./lib/phases.mjs";
 import {
   childrenOf, cmdline, comm, javaEnvOptions, javaVersion, jvmOptions, killIfSame, serverProcesses, startTicks,
 } from "./lib/proc.mjs";
-import { fmt, GOALS, goalText } from "./lib/report.mjs";
+import { fmt, GOALS, goalText, round } from "./lib/report.mjs";
 import { startHost } from "./lib/server.mjs";
 
 const NUMBERS = { launches: 3, clients: 50, warmup: 20, seconds: 10, samples: 5000, after: 30, settle: 15,
@@ -75,9 +75,9 @@ function ownRedisPid(url) {
 async function yardstick(when) {
   const m = await machineYardstick(ctx.redis.url);
   const tag = when === "start" ? "Start" : "End";
-  figures[`machineCpuMs${tag}`] = Math.round(m.cpuMs);
-  figures[`machinePingP50Ms${tag}`] = m.pingP50Ms === null ? null : Number(m.pingP50Ms.toFixed(3));
-  figures[`machinePingP99Ms${tag}`] = m.pingP99Ms === null ? null : Number(m.pingP99Ms.toFixed(3));
+  figures[`machineCpuMs${tag}`] = round(m.cpuMs);
+  figures[`machinePingP50Ms${tag}`] = round(m.pingP50Ms, 3);
+  figures[`machinePingP99Ms${tag}`] = round(m.pingP99Ms, 3);
   console.log(`\n== machine at the ${when}: 200,000 JSON round trips ${fmt(m.cpuMs, 0)} CPU-ms; Redis PING round trip from this`
     + ` client ${m.pingP50Ms === null ? "n/a" : `p50 ${fmt(m.pingP50Ms, 3)} ms, p99 ${fmt(m.pingP99Ms, 3)} ms`}`);
 }
