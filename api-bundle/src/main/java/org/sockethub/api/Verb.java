@@ -27,4 +27,22 @@ public @interface Verb {
      * @return the verb name
      */
     String value() default "";
+
+    /**
+     * Whether the method never waits: it returns at once, having completed the job or handed
+     * whatever takes time to the platform's own threads or asynchronous I/O (a line queued for the
+     * network, a request whose callback completes the job later). Such a verb runs on the worker's
+     * thread that received the job, saving the hand-off to a job thread, which costs more than an
+     * answer computed in memory (bench/README.md, 2026-12-07 "verbs that never wait").
+     *
+     * <p>Declare it only when nothing on the method's path blocks: no blocking I/O, no DNS lookup,
+     * no sleep, no waiting for a lock that is held while such things happen, no blocking call back
+     * into the worker (the job's completion and {@link PlatformContext#sendToClient} never block).
+     * A method that blocks there stalls every job of its worker until it returns. When unsure,
+     * leave it {@code false}: the verb then runs on a job thread, as every verb did before.
+     *
+     * @return {@code true} if the method never waits
+     * @since 1.2
+     */
+    boolean nonBlocking() default false;
 }

@@ -12,7 +12,7 @@
  * {@code @ProviderType} ones. A platform bundle imports only this package, Jackson, slf4j and OSGi.
  */
 @Export
-@Version("1.1.0")
+@Version("1.2.0")
 package org.sockethub.api;
 
 import org.osgi.annotation.bundle.Export;

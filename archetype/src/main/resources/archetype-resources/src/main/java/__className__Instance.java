@@ -20,14 +20,18 @@ public class ${className}Instance implements PlatformInstance {
         this.context = context;
     }
 
-    /** Answers with the activity, actor and target swapped. */
-    @Verb
+    /**
+     * Answers with the activity, actor and target swapped. It never waits (the answer is made in
+     * memory), so it is declared {@code nonBlocking}: the worker runs it where the job arrives.
+     * A verb that does network I/O or may wait on anything keeps the plain {@code @Verb}.
+     */
+    @Verb(nonBlocking = true)
     public void echo(Job job) {
         job.complete(answer(job.activity()));
     }
 
     /** As {@link #echo(Job)}, with {@code object.content} prefixed by the configured greeting. */
-    @Verb
+    @Verb(nonBlocking = true)
     public void greet(Job job) {
         ObjectNode result = answer(job.activity());
         String greeting = context.config().path("greeting").asText("Hello");

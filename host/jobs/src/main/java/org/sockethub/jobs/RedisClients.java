@@ -44,6 +44,21 @@ public final class RedisClients {
      * @return the client
      */
     public static RedissonClient connect(RedisTarget redis, int poolSize, String name, org.redisson.connection.ConnectionListener listener) {
+        return connect(redis, poolSize, name, listener, Math.max(2, Runtime.getRuntime().availableProcessors() * 2));
+    }
+
+    /**
+     * @param redis     one server or a Redis Cluster
+     * @param poolSize  the connection pool's size (per cluster master)
+     * @param name      the client name Redis shows
+     * @param listener  told when the connection to Redis is lost and back, or {@code null}
+     * @param ioThreads Netty's I/O threads; with one, every connection is that thread's, so what it
+     *                  writes (a worker's answers, written where the job was read) goes straight to
+     *                  the socket instead of waking another event loop
+     * @return the client
+     */
+    public static RedissonClient connect(RedisTarget redis, int poolSize, String name,
+                                         org.redisson.connection.ConnectionListener listener, int ioThreads) {
         Config config = new Config();
         if (listener != null) {
             config.setConnectionListener(listener);
@@ -54,7 +69,7 @@ public final class RedisClients {
         // switches on small machines (Redisson's defaults are 16 and 32).
         int cores = Runtime.getRuntime().availableProcessors();
         config.setThreads(Math.max(2, cores));
-        config.setNettyThreads(Math.max(2, cores * 2));
+        config.setNettyThreads(ioThreads);
         config.setTransportMode(transport());
         if (redis.isCluster()) {
             // writes and blocking reads on the masters only: a job's stream is read where it was written

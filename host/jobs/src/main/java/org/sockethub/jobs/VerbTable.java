@@ -19,9 +19,12 @@ import org.sockethub.api.Verb;
 public final class VerbTable {
 
     private final Map<String, Method> methods;
+    /** The verbs declared {@link Verb#nonBlocking()}. */
+    private final java.util.Set<String> nonBlocking;
 
-    private VerbTable(Map<String, Method> methods) {
+    private VerbTable(Map<String, Method> methods, java.util.Set<String> nonBlocking) {
         this.methods = Collections.unmodifiableMap(methods);
+        this.nonBlocking = java.util.Set.copyOf(nonBlocking);
     }
 
     /**
@@ -33,6 +36,7 @@ public final class VerbTable {
      */
     public static VerbTable of(Class<? extends PlatformInstance> type) {
         Map<String, Method> methods = new LinkedHashMap<>();
+        java.util.Set<String> nonBlocking = new java.util.HashSet<>();
         List<String> problems = new ArrayList<>();
         for (Method m : type.getMethods()) {
             Verb verb = m.getAnnotation(Verb.class);
@@ -45,12 +49,14 @@ public final class VerbTable {
                 problems.add("verb method " + m.getName() + " must be a public instance method void(Job)");
             } else if (methods.putIfAbsent(name, m) != null) {
                 problems.add("verb " + name + " is declared twice");
+            } else if (verb.nonBlocking()) {
+                nonBlocking.add(name);
             }
         }
         if (!problems.isEmpty()) {
             throw new IllegalArgumentException(type.getName() + ": " + String.join("; ", problems));
         }
-        return new VerbTable(methods);
+        return new VerbTable(methods, nonBlocking);
     }
 
     /** @return the verb names, in no particular order */
@@ -64,6 +70,15 @@ public final class VerbTable {
      */
     public Method method(String verb) {
         return methods.get(verb);
+    }
+
+    /**
+     * @param verb a verb name
+     * @return whether its method is declared {@link Verb#nonBlocking()} (a worker may run it on
+     *         the thread that received the job)
+     */
+    public boolean nonBlocking(String verb) {
+        return nonBlocking.contains(verb);
     }
 
     /**

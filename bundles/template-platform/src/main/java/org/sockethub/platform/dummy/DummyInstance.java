@@ -20,14 +20,18 @@ public class DummyInstance implements PlatformInstance {
         this.context = context;
     }
 
-    /** Swaps actor and target: the client gets its own activity back from the platform. */
-    @Verb
+    /**
+     * Swaps actor and target: the client gets its own activity back from the platform. It
+     * computes its answer in memory and never waits, so it is declared {@code nonBlocking}: the
+     * worker runs it on the thread that received the job, with no hand-off to a job thread.
+     */
+    @Verb(nonBlocking = true)
     public void echo(Job job) {
         job.complete(answer(job.activity()));
     }
 
     /** As {@link #echo(Job)}, with {@code object.content} prefixed by the configured greeting. */
-    @Verb
+    @Verb(nonBlocking = true)
     public void greet(Job job) {
         ObjectNode result = answer(job.activity());
         String greeting = context.config().path("greeting").asText("Hello");
@@ -38,13 +42,13 @@ public class DummyInstance implements PlatformInstance {
     }
 
     /** Fails the job with {@code object.content}: the ack's error is {@code Error: <content>}. */
-    @Verb
+    @Verb(nonBlocking = true)
     public void fail(Job job) {
         job.fail(new Exception(content(job)));
     }
 
     /** Throws from the verb method: a job failure like {@link #fail(Job)}, never a crash. */
-    @Verb("throw")
+    @Verb(value = "throw", nonBlocking = true)
     public void throwError(Job job) {
         throw new IllegalStateException(content(job));
     }
@@ -86,7 +90,7 @@ public class DummyInstance implements PlatformInstance {
     }
 
     /** Never completes: the host's job timeout answers it. */
-    @Verb
+    @Verb(nonBlocking = true)
     public void hang(Job job) {
         context.log().info("hang: leaving job incomplete on purpose");
     }

@@ -147,8 +147,8 @@ final class JobRunner {
     /**
      * Runs jobs until {@link #drain} is called, then returns once every job taken has finished
      * and every instance has run its cleanup. The reads themselves do not wait on this thread:
-     * each read's entries are taken on Redisson's I/O thread, which hands each job straight to a
-     * job thread and starts the next read ({@link #read}).
+     * each read's entries are taken on Redisson's I/O thread, which runs each job that never waits
+     * itself, hands the others straight to a job thread, and starts the next read ({@link #read}).
      */
     void run() throws InterruptedException {
         createGroup().join(); // failures are logged, and the reads retry
@@ -318,7 +318,7 @@ final class JobRunner {
         if (descriptor.persist()) {
             enqueue(instance, work);
         } else {
-            executor.execute(() -> run(instance, work));
+            start(instance, work);
         }
     }
 
@@ -330,7 +330,20 @@ final class JobRunner {
             }
             instance.busy = true;
         }
-        executor.execute(() -> run(instance, work));
+        start(instance, work);
+    }
+
+    /**
+     * Runs a job taken from the stream: a verb declared {@link org.sockethub.api.Verb#nonBlocking()}
+     * here, on the thread that took it (Redisson's I/O thread, whose connections then carry its
+     * answer without waking another thread), anything else on a job thread.
+     */
+    private void start(Instance instance, Work work) {
+        if (work.job() != null && verbs.nonBlocking(work.job().type())) {
+            run(instance, work);
+        } else {
+            executor.execute(() -> run(instance, work));
+        }
     }
 
     private void run(Instance instance, Work work) {

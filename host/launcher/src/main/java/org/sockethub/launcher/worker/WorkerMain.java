@@ -82,9 +82,11 @@ public final class WorkerMain {
 
         // Redis connects while Felix boots: the two are independent and each takes a few hundred ms.
         // Each lane's blocking read holds a connection of the pool; answers and pushes need the others.
+        // One I/O thread: it reads every lane's jobs and runs the verbs that never wait, and their
+        // answers are then written on its own connections, with no other event loop to wake.
         int connections = start.members().size() + 3;
         CompletableFuture<RedissonClient> connecting = CompletableFuture.supplyAsync(
-                () -> RedisClients.connect(start.redis(), connections, "sockethub-worker-" + start.consumer()));
+                () -> RedisClients.connect(start.redis(), connections, "sockethub-worker-" + start.consumer(), null, 1));
         WorkerFelix.install(felix, start.members().stream().map(WorkerStart.Member::bundle).toList());
         java.util.List<Platform> platforms = new java.util.ArrayList<>();
         for (WorkerStart.Member member : start.members()) {
