@@ -82,7 +82,10 @@ public final class SocketIoTransport implements AutoCloseable {
         // which keeps them, and their stacks, for hours)
         threads.setMaxEvictCount(200);
         this.jetty = new Server(threads);
-        ServerConnector connector = new ServerConnector(jetty);
+        // Jetty's number of selectors (one below 4 cores): each also runs its websocket reads, and
+        // two on two cores served less under overload (bench/README.md, 2026-12-07 "websocket
+        // reads on the selector")
+        ServerConnector connector = new WebSocketReadsInline(jetty, -1);
         connector.setHost(settings.host());
         connector.setPort(settings.port());
         connector.setAcceptQueueSize(511);
