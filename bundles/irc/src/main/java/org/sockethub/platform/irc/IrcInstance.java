@@ -76,6 +76,10 @@ public class IrcInstance implements PlatformInstance {
     }
 
     // ------------------------------------------------------------------------------------ verbs
+    // join, leave, send, update and query queue their lines for Kitteh's sender thread (PacedSender,
+    // an unbounded queue) and complete at once or from the server's answer: they never wait, so they
+    // are declared nonBlocking and run where the worker received the job. connect (name resolution
+    // and the connection) and disconnect (the client's shutdown) keep a job thread.
 
     @Verb
     public void connect(Job job) {
@@ -154,7 +158,7 @@ public class IrcInstance implements PlatformInstance {
         }
     }
 
-    @Verb
+    @Verb(nonBlocking = true)
     public void join(Job job) {
         Session s = live(job);
         if (s == null) {
@@ -178,7 +182,7 @@ public class IrcInstance implements PlatformInstance {
         expect(s, job, "join", channel, List.of("JOIN " + channel));
     }
 
-    @Verb
+    @Verb(nonBlocking = true)
     public void leave(Job job) {
         Session s = live(job);
         if (s == null) {
@@ -196,7 +200,7 @@ public class IrcInstance implements PlatformInstance {
         job.complete();
     }
 
-    @Verb
+    @Verb(nonBlocking = true)
     public void send(Job job) {
         Session s = live(job);
         if (s == null) {
@@ -257,7 +261,7 @@ public class IrcInstance implements PlatformInstance {
         expect(s, job, "send", target, lines);
     }
 
-    @Verb
+    @Verb(nonBlocking = true)
     public void update(Job job) {
         ObjectNode a = job.activity();
         String kind = a.path("object").path("type").asText("");
@@ -290,7 +294,7 @@ public class IrcInstance implements PlatformInstance {
         }
     }
 
-    @Verb
+    @Verb(nonBlocking = true)
     public void query(Job job) {
         ObjectNode a = job.activity();
         String kind = a.path("object").path("type").asText("");
@@ -331,7 +335,7 @@ public class IrcInstance implements PlatformInstance {
         job.complete();
     }
 
-    @Verb
+    @Verb(nonBlocking = true)
     public void announce(Job job) {
         job.fail("platform method announce not available");
     }
