@@ -24,6 +24,13 @@ import org.eclipse.jetty.websocket.core.WebSocketConnection;
  * Jetty's execution strategy runs it on the selector's thread ("produce-consume"). HTTP requests
  * and polling keep Jetty's default: a servlet may block.
  *
+ * <p>Not for a connection with a backlog: a read that took longer than {@link #INLINE_READ_NANOS}
+ * found several messages waiting, and the connection's next read goes to the pool as with Jetty's
+ * default. Under overload one thread cannot read every connection's backlog: with every read
+ * inline the host served more but left messages unread in the sockets for seconds, so that the
+ * refusals came 9–13 s late (p99) where they had come within 0.2 s; with the backlog rule they
+ * come within 0.45–0.6 s (bench/README.md, 2026-12-07 "websocket reads on the selector").
+ *
  * <p>Only public Jetty API: the connector's end points are {@link SocketChannelEndPoint}s whose
  * {@link #fillInterested} marks the callback of a {@link WebSocketConnection} as non-blocking.
  */
@@ -34,20 +41,45 @@ final class WebSocketReadsInline extends ServerConnector {
      * @param selectors selector threads: each runs the websocket reads of its connections
      */
     WebSocketReadsInline(Server server, int selectors) {
-        super(server, -1, selectors);
+        this(server, selectors, INLINE_READ_NANOS);
     }
+
+    /**
+     * @param server          the server
+     * @param selectors       selector threads
+     * @param inlineReadNanos how long a read may take before the connection's next ones are dispatched
+     */
+    WebSocketReadsInline(Server server, int selectors, long inlineReadNanos) {
+        super(server, -1, selectors);
+        this.inlineReadNanos = inlineReadNanos;
+    }
+
+    private final long inlineReadNanos;
 
     @Override
     protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) {
-        SocketChannelEndPoint endpoint = new EndPoint(channel, selector, key, this);
+        SocketChannelEndPoint endpoint = new EndPoint(channel, selector, key, this, inlineReadNanos);
         endpoint.setIdleTimeout(getIdleTimeout());
         return endpoint;
     }
 
+    /**
+     * How long a websocket read may keep the selector's thread before the connection's next reads
+     * go to the pool again: a read that took longer found a backlog (several messages waiting, the
+     * client sending faster than the host handles), and one thread handling every backlog would
+     * leave the other connections' messages unread, their refusals late under overload.
+     */
+    static final long INLINE_READ_NANOS = 500_000;
+
     private static final class EndPoint extends SocketChannelEndPoint {
 
-        EndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, ServerConnector connector) {
+        private final long inlineReadNanos;
+        /** Whether the last read took longer than {@link #inlineReadNanos} (then the next one is dispatched). */
+        private volatile boolean backlog;
+
+        EndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, ServerConnector connector, long inlineReadNanos) {
             super(channel, selector, key, connector.getScheduler());
+            this.inlineReadNanos = inlineReadNanos;
         }
 
         @Override
@@ -61,21 +93,32 @@ final class WebSocketReadsInline extends ServerConnector {
         }
 
         private Callback inline(Callback callback) {
-            return getConnection() instanceof WebSocketConnection ? new NonBlocking(callback) : callback;
+            return getConnection() instanceof WebSocketConnection ? new Timed(this, callback) : callback;
         }
     }
 
-    /** A read callback that Jetty may run on the selector's thread. */
-    private static final class NonBlocking implements Callback {
+    /**
+     * A websocket read callback: non-blocking (Jetty may run it on the selector's thread) unless
+     * the connection's last read found a backlog (asked when the selector finds it readable); it
+     * times the read for the next one's choice.
+     */
+    private static final class Timed implements Callback {
+        private final EndPoint endpoint;
         private final Callback read;
 
-        NonBlocking(Callback read) {
+        Timed(EndPoint endpoint, Callback read) {
+            this.endpoint = endpoint;
             this.read = read;
         }
 
         @Override
         public void succeeded() {
-            read.succeeded();
+            long start = System.nanoTime();
+            try {
+                read.succeeded();
+            } finally {
+                endpoint.backlog = System.nanoTime() - start > endpoint.inlineReadNanos;
+            }
         }
 
         @Override
@@ -85,7 +128,7 @@ final class WebSocketReadsInline extends ServerConnector {
 
         @Override
         public Invocable.InvocationType getInvocationType() {
-            return Invocable.InvocationType.NON_BLOCKING;
+            return endpoint.backlog ? Invocable.InvocationType.BLOCKING : Invocable.InvocationType.NON_BLOCKING;
         }
     }
 }
