@@ -36,6 +36,8 @@ import org.eclipse.jetty.websocket.core.WebSocketConnection;
  */
 final class WebSocketReadsInline extends ServerConnector {
 
+    private final long inlineReadNanos;
+
     /**
      * @param server    the server
      * @param selectors selector threads: each runs the websocket reads of its connections
@@ -53,8 +55,6 @@ final class WebSocketReadsInline extends ServerConnector {
         super(server, -1, selectors);
         this.inlineReadNanos = inlineReadNanos;
     }
-
-    private final long inlineReadNanos;
 
     @Override
     protected SocketChannelEndPoint newEndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key) {

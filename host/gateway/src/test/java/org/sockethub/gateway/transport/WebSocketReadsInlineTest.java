@@ -8,7 +8,6 @@ import java.net.http.WebSocket;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -122,8 +121,7 @@ class WebSocketReadsInlineTest {
         // no read counts as a backlog here (a cold JVM's first reads are slow)
         talk(start(true, TimeUnit.SECONDS.toNanos(30)), 3, 40);
         assertEquals(120, threads.size());
-        Set<String> distinct = ConcurrentHashMap.newKeySet();
-        distinct.addAll(threads);
+        Set<String> distinct = Set.copyOf(threads);
         assertEquals(1, distinct.size(), "one selector, one thread: " + distinct);
     }
 
@@ -131,8 +129,7 @@ class WebSocketReadsInlineTest {
     void aConnectionWhoseReadsTakeLongerIsReadByThePoolAsWithJettysDefault() throws Exception {
         // every read counts as a backlog: each is dispatched, and the pool's threads take turns
         talk(start(true, 0), 1, 40);
-        Set<String> distinct = ConcurrentHashMap.newKeySet();
-        distinct.addAll(threads);
+        Set<String> distinct = Set.copyOf(threads);
         assertEquals(true, distinct.size() > 1, "threads: " + distinct);
     }
 
@@ -140,8 +137,7 @@ class WebSocketReadsInlineTest {
     void withJettysDefaultTheThreadsTakeTurns() throws Exception {
         // the contrast that makes the tests above mean something: the default hands selecting on
         talk(start(false, 0), 1, 40);
-        Set<String> distinct = ConcurrentHashMap.newKeySet();
-        distinct.addAll(threads);
+        Set<String> distinct = Set.copyOf(threads);
         assertEquals(true, distinct.size() > 1, "threads: " + distinct);
     }
 }
