@@ -77,9 +77,10 @@ public class IrcInstance implements PlatformInstance {
 
     // ------------------------------------------------------------------------------------ verbs
     // join, leave, send, update and query queue their lines for Kitteh's sender thread (PacedSender,
-    // an unbounded queue) and complete at once or from the server's answer: they never wait, so they
-    // are declared nonBlocking and run where the worker received the job. connect (name resolution
-    // and the connection) and disconnect (the client's shutdown) keep a job thread.
+    // an unbounded queue) and complete at once or from the server's answer, and announce fails at
+    // once: they never wait, so they are declared nonBlocking and run where the worker received the
+    // job. connect (name resolution and the connection) and disconnect (the client's shutdown) keep
+    // a job thread.
 
     @Verb
     public void connect(Job job) {

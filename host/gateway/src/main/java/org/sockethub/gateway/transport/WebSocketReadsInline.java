@@ -32,7 +32,8 @@ import org.eclipse.jetty.websocket.core.WebSocketConnection;
  * come within 0.45–0.6 s (bench/README.md, 2026-12-07 "websocket reads on the selector").
  *
  * <p>Only public Jetty API: the connector's end points are {@link SocketChannelEndPoint}s whose
- * {@link #fillInterested} marks the callback of a {@link WebSocketConnection} as non-blocking.
+ * {@code fillInterested} marks the read callback of a {@link WebSocketConnection} as non-blocking
+ * unless the connection's last read found a backlog.
  */
 final class WebSocketReadsInline extends ServerConnector {
 
