@@ -2,12 +2,11 @@ package org.sockethub.jobs;
 
 import org.redisson.Redisson;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
 import org.redisson.config.Config;
 import org.redisson.config.TransportMode;
 
 /**
- * The one way this project builds a Redisson client: plain strings ({@link StringCodec}, JSON
+ * The one way this project builds a Redisson client: plain strings ({@link Utf8Codec}, JSON
  * done by Jackson), no thread-context class loader tricks, and a connection pool sized for the
  * process (the gateway needs more than a worker).
  */
@@ -63,7 +62,7 @@ public final class RedisClients {
         if (listener != null) {
             config.setConnectionListener(listener);
         }
-        config.setCodec(StringCodec.INSTANCE);
+        config.setCodec(Utf8Codec.INSTANCE);
         config.setUseThreadClassLoader(false);
         // Few threads: every command is asynchronous, and extra threads only cost context
         // switches on small machines (Redisson's defaults are 16 and 32).

@@ -9,7 +9,6 @@ import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
 import org.redisson.client.RedisConnection;
 import org.redisson.client.RedisException;
-import org.redisson.client.codec.StringCodec;
 import org.redisson.client.protocol.RedisCommand;
 import org.redisson.client.protocol.RedisCommands;
 import org.redisson.connection.MasterSlaveEntry;
@@ -138,7 +137,7 @@ public final class StreamReads {
                 }
                 org.redisson.api.RFuture<Map<StreamMessageId, Map<Object, Object>>> sent;
                 try {
-                    sent = connection.async(deadlineMs, StringCodec.INSTANCE, command, params);
+                    sent = connection.async(deadlineMs, Utf8Codec.INSTANCE, command, params);
                 } catch (RuntimeException e) { // not sent: the read must still end, and the connection go back
                     release(entry, connection, e);
                     result.completeExceptionally(failed(command, e));
@@ -148,7 +147,7 @@ public final class StreamReads {
                     Throwable failure = error == null ? null : cause(error);
                     if (failure == null) {
                         held = new Held(entry, connection); // before the result: its callbacks may start the next read
-                        result.complete((Map) reply); // StringCodec: fields and values are Strings
+                        result.complete((Map) reply); // Utf8Codec (a StringCodec): fields and values are Strings
                     } else {
                         release(entry, connection, failure);
                         result.completeExceptionally(failed(command, failure));

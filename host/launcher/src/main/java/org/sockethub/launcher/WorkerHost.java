@@ -29,7 +29,6 @@ import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.PendingEntry;
 import org.redisson.api.stream.StreamMessageId;
-import org.redisson.client.codec.StringCodec;
 import org.sockethub.jobs.ClusterSecret;
 import org.sockethub.jobs.JobCipher;
 import org.sockethub.jobs.JobCodec;
@@ -38,6 +37,7 @@ import org.sockethub.jobs.JobRequest;
 import org.sockethub.jobs.JobStreams;
 import org.sockethub.jobs.RedisClients;
 import org.sockethub.jobs.RedisTarget;
+import org.sockethub.jobs.Utf8Codec;
 import org.sockethub.jobs.WorkerJvm;
 import org.sockethub.jobs.WorkerStart;
 import org.slf4j.Logger;
@@ -221,8 +221,8 @@ final class WorkerHost {
     }
 
     private void beat() {
-        redis.getBucket(JobStreams.alive(id), StringCodec.INSTANCE).set("1", Duration.ofMillis(ttlMs));
-        redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_WRITE, JobStreams.BEAT_SCRIPT, RScript.ReturnType.LONG,
+        redis.getBucket(JobStreams.alive(id), Utf8Codec.INSTANCE).set("1", Duration.ofMillis(ttlMs));
+        redis.getScript(Utf8Codec.INSTANCE).eval(RScript.Mode.READ_WRITE, JobStreams.BEAT_SCRIPT, RScript.ReturnType.LONG,
                 List.of(JobStreams.WORKER_HOSTS), id, Long.toString(ttlMs));
     }
 
@@ -231,7 +231,7 @@ final class WorkerHost {
         if (stopping) {
             return;
         }
-        List<Object> live = redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_ONLY, JobStreams.LIVE_SCRIPT,
+        List<Object> live = redis.getScript(Utf8Codec.INSTANCE).eval(RScript.Mode.READ_ONLY, JobStreams.LIVE_SCRIPT,
                 RScript.ReturnType.LIST, List.of(JobStreams.NODES));
         Set<String> nodes = new HashSet<>();
         live.forEach(n -> nodes.add(String.valueOf(n)));
@@ -295,7 +295,7 @@ final class WorkerHost {
         w.answered = true;
         int answered = 0;
         for (WorkerStart.Member member : members) {
-            RStream<String, String> lane = redis.getStream(JobStreams.jobs(w.node, member.lane()), StringCodec.INSTANCE);
+            RStream<String, String> lane = redis.getStream(JobStreams.jobs(w.node, member.lane()), Utf8Codec.INSTANCE);
             try {
                 for (PendingEntry e : lane.listPending(JobStreams.GROUP, w.consumer, StreamMessageId.MIN, StreamMessageId.MAX, 10_000)) {
                     Map<String, String> fields = lane.range(e.getId(), e.getId()).get(e.getId());
@@ -307,7 +307,7 @@ final class WorkerHost {
                             answered++;
                         }
                     }
-                    redis.getScript(StringCodec.INSTANCE).eval(lane.getName(), RScript.Mode.READ_WRITE, JobStreams.FINISH_SCRIPT,
+                    redis.getScript(Utf8Codec.INSTANCE).eval(lane.getName(), RScript.Mode.READ_WRITE, JobStreams.FINISH_SCRIPT,
                             RScript.ReturnType.LONG, List.of(lane.getName(), JobStreams.events(w.node)), e.getId().toString(), answer,
                             JobStreams.GROUP);
                 }

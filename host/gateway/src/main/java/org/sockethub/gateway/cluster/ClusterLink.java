@@ -22,12 +22,12 @@ import org.bouncycastle.crypto.params.KeyParameter;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
-import org.redisson.client.codec.StringCodec;
 import org.sockethub.gateway.workers.Absences;
 import org.sockethub.jobs.ClusterSecret;
 import org.sockethub.jobs.JobCipher;
 import org.sockethub.jobs.JobStreams;
 import org.sockethub.jobs.RedisPipeline;
+import org.sockethub.jobs.Utf8Codec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -159,7 +159,7 @@ public final class ClusterLink implements AutoCloseable {
             if (holder.node().equals(nodeId)) {
                 return CompletableFuture.completedFuture(holder);
             }
-            return redis.getBucket(JobStreams.alive(holder.node()), StringCodec.INSTANCE).isExistsAsync().toCompletableFuture()
+            return redis.getBucket(JobStreams.alive(holder.node()), Utf8Codec.INSTANCE).isExistsAsync().toCompletableFuture()
                     .thenCompose(alive -> alive ? CompletableFuture.completedFuture(holder)
                             : claim(key, nodeId + " " + handle, holder.node() + " " + holder.handle()));
         });
@@ -176,7 +176,7 @@ public final class ClusterLink implements AutoCloseable {
     }
 
     private CompletableFuture<Holder> claim(String key, String claim, String replacing) {
-        return redis.getScript(StringCodec.INSTANCE).<String>evalAsync(key, RScript.Mode.READ_WRITE, CLAIM, RScript.ReturnType.VALUE,
+        return redis.getScript(Utf8Codec.INSTANCE).<String>evalAsync(key, RScript.Mode.READ_WRITE, CLAIM, RScript.ReturnType.VALUE,
                 List.of(key), claim, Long.toString(ENTRY_TTL_MS), replacing).toCompletableFuture().thenApply(value -> {
                     if (value.equals(claim)) {
                         held.put(key, claim);
@@ -191,12 +191,12 @@ public final class ClusterLink implements AutoCloseable {
         String key = entryKey(platformId, actorId, scope);
         String claim = nodeId + " " + handle;
         held.remove(key, claim);
-        pipeline.write(batch -> batch.getScript(StringCodec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, RELEASE,
+        pipeline.write(batch -> batch.getScript(Utf8Codec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, RELEASE,
                 RScript.ReturnType.LONG, List.of(key), claim));
     }
 
     private void renew() {
-        held.forEach((key, claim) -> pipeline.write(batch -> batch.getScript(StringCodec.INSTANCE).evalAsync(key,
+        held.forEach((key, claim) -> pipeline.write(batch -> batch.getScript(Utf8Codec.INSTANCE).evalAsync(key,
                 RScript.Mode.READ_WRITE, RENEW, RScript.ReturnType.LONG, List.of(key), claim, Long.toString(ENTRY_TTL_MS))));
     }
 
@@ -237,7 +237,7 @@ public final class ClusterLink implements AutoCloseable {
     private synchronized void look() {
         Set<String> absent = new java.util.HashSet<>();
         for (String node : peers.get()) {
-            if (!node.equals(nodeId) && !redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
+            if (!node.equals(nodeId) && !redis.getBucket(JobStreams.alive(node), Utf8Codec.INSTANCE).isExists()) {
                 absent.add(node);
             }
         }
@@ -263,7 +263,7 @@ public final class ClusterLink implements AutoCloseable {
         renewals.cancel(false);
         held.forEach((key, claim) -> {
             try {
-                redis.getScript(StringCodec.INSTANCE).eval(key, RScript.Mode.READ_WRITE, RELEASE, RScript.ReturnType.LONG,
+                redis.getScript(Utf8Codec.INSTANCE).eval(key, RScript.Mode.READ_WRITE, RELEASE, RScript.ReturnType.LONG,
                         List.of(key), claim);
             } catch (RuntimeException e) {
                 LOG.debug("releasing {}: {}", key, e.toString());

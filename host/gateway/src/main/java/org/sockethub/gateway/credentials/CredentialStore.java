@@ -11,7 +11,7 @@ import java.util.concurrent.CompletionStage;
 import org.bouncycastle.crypto.digests.SHA256Digest;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
+import org.sockethub.jobs.Utf8Codec;
 
 /**
  * Where a session's credentials live: one Redis hash per session
@@ -45,7 +45,7 @@ public final class CredentialStore {
     public CredentialStore(RedissonClient redis, String nodeId, long ttlMs, org.sockethub.gateway.ops.Metrics metrics) {
         this.metrics = metrics;
         this.redis = redis;
-        this.script = redis.getScript(StringCodec.INSTANCE);
+        this.script = redis.getScript(Utf8Codec.INSTANCE);
         this.nodeId = nodeId;
         this.ttlMs = ttlMs;
     }
@@ -121,7 +121,7 @@ public final class CredentialStore {
      * connection's end).
      */
     private org.redisson.api.RMap<String, String> hash(Owner session) {
-        return redis.getMap(key(session), StringCodec.INSTANCE);
+        return redis.getMap(key(session), Utf8Codec.INSTANCE);
     }
 
     private void count(Object ignored, Throwable error) {

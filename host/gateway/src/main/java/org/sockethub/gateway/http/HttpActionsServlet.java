@@ -32,7 +32,7 @@ import java.util.regex.Pattern;
 import org.redisson.api.RBucket;
 import org.redisson.api.RList;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
+import org.sockethub.jobs.Utf8Codec;
 import org.sockethub.api.PlatformDescriptor;
 import org.sockethub.gateway.Gateway;
 import org.sockethub.gateway.pipeline.Activities;
@@ -292,10 +292,10 @@ public final class HttpActionsServlet extends HttpServlet {
     /** @return {@code true} if this request now owns the id, {@code false} if it is complete (replay) */
     private boolean claim(String requestId) throws Refusal {
         try {
-            RBucket<String> status = redis.getBucket(STATUS + requestId, StringCodec.INSTANCE);
+            RBucket<String> status = redis.getBucket(STATUS + requestId, Utf8Codec.INSTANCE);
             for (int attempt = 0; attempt < 5; attempt++) {
                 if (status.setIfAbsent("in-progress", Duration.ofMillis(settings.idempotencyTtlMs()))) {
-                    RList<String> results = redis.getList(RESULTS + requestId, StringCodec.INSTANCE);
+                    RList<String> results = redis.getList(RESULTS + requestId, Utf8Codec.INSTANCE);
                     results.delete();
                     return true;
                 }
@@ -319,8 +319,8 @@ public final class HttpActionsServlet extends HttpServlet {
         String status;
         List<String> lines;
         try {
-            status = redis.<String>getBucket(STATUS + requestId, StringCodec.INSTANCE).get();
-            lines = "complete".equals(status) ? redis.<String>getList(RESULTS + requestId, StringCodec.INSTANCE).readAll() : List.of();
+            status = redis.<String>getBucket(STATUS + requestId, Utf8Codec.INSTANCE).get();
+            lines = "complete".equals(status) ? redis.<String>getList(RESULTS + requestId, Utf8Codec.INSTANCE).readAll() : List.of();
         } catch (RuntimeException e) {
             LOG.warn("idempotency store: {}", e.toString());
             throw new Refusal(503, "idempotency store unavailable");
@@ -500,7 +500,7 @@ public final class HttpActionsServlet extends HttpServlet {
             }
             if (requestId != null) {
                 try {
-                    RList<String> results = redis.getList(RESULTS + requestId, StringCodec.INSTANCE);
+                    RList<String> results = redis.getList(RESULTS + requestId, Utf8Codec.INSTANCE);
                     results.add(text);
                     results.expire(Duration.ofMillis(settings.idempotencyTtlMs()));
                     redis.getBucket(STATUS + requestId).expire(Duration.ofMillis(settings.idempotencyTtlMs()));
@@ -521,7 +521,7 @@ public final class HttpActionsServlet extends HttpServlet {
         void complete(long ttlMs) {
             if (requestId != null) {
                 try {
-                    redis.<String>getBucket(STATUS + requestId, StringCodec.INSTANCE).set("complete", Duration.ofMillis(ttlMs));
+                    redis.<String>getBucket(STATUS + requestId, Utf8Codec.INSTANCE).set("complete", Duration.ofMillis(ttlMs));
                 } catch (RuntimeException e) {
                     LOG.warn("could not complete {}: {}", requestId, e.toString());
                 }

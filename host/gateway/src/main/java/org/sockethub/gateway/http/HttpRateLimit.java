@@ -4,7 +4,7 @@ import jakarta.servlet.http.HttpServletResponse;
 import java.util.List;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.client.codec.StringCodec;
+import org.sockethub.jobs.Utf8Codec;
 
 /**
  * The HTTP actions rate limit (spec §3.9): a fixed window per client address, counted in Redis
@@ -25,7 +25,7 @@ final class HttpRateLimit {
     private final int max;
 
     HttpRateLimit(RedissonClient redis, long windowMs, int max) {
-        this.script = redis.getScript(StringCodec.INSTANCE);
+        this.script = redis.getScript(Utf8Codec.INSTANCE);
         this.windowMs = windowMs;
         this.max = max;
     }

@@ -13,8 +13,8 @@ import java.util.concurrent.TimeUnit;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.options.KeysScanOptions;
-import org.redisson.client.codec.StringCodec;
 import org.sockethub.jobs.JobStreams;
+import org.sockethub.jobs.Utf8Codec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -91,8 +91,8 @@ public final class NodeLiveness implements AutoCloseable {
     }
 
     private void beat() {
-        redis.getBucket(JobStreams.alive(nodeId), StringCodec.INSTANCE).set(started, Duration.ofMillis(ttlMs));
-        redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_WRITE, JobStreams.BEAT_SCRIPT, RScript.ReturnType.LONG,
+        redis.getBucket(JobStreams.alive(nodeId), Utf8Codec.INSTANCE).set(started, Duration.ofMillis(ttlMs));
+        redis.getScript(Utf8Codec.INSTANCE).eval(RScript.Mode.READ_WRITE, JobStreams.BEAT_SCRIPT, RScript.ReturnType.LONG,
                 List.of(JobStreams.NODES), nodeId, Long.toString(ttlMs));
     }
 
@@ -104,14 +104,14 @@ public final class NodeLiveness implements AutoCloseable {
      * @return the nodes found dead
      */
     synchronized List<String> look() {
-        List<Object> old = redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_ONLY, JobStreams.STALE_SCRIPT, RScript.ReturnType.LIST,
+        List<Object> old = redis.getScript(Utf8Codec.INSTANCE).eval(RScript.Mode.READ_ONLY, JobStreams.STALE_SCRIPT, RScript.ReturnType.LIST,
                 List.of(JobStreams.NODES));
         Set<String> now = new HashSet<>();
         old.forEach(n -> now.add(String.valueOf(n)));
         now.remove(nodeId);
         List<String> dead = new ArrayList<>();
         for (String node : stale.longEnough(now)) { // still so at the look two beats later
-            if (!redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
+            if (!redis.getBucket(JobStreams.alive(node), Utf8Codec.INSTANCE).isExists()) {
                 long n = forget(node);
                 stale.done(node);
                 dead.add(node);
@@ -132,7 +132,7 @@ public final class NodeLiveness implements AutoCloseable {
         for (String key : redis.getKeys().getKeys(KeysScanOptions.defaults().pattern(pattern).chunkSize(500))) {
             String node = JobStreams.nodeOf(key);
             if (node != null && !node.equals(nodeId)) {
-                alive.computeIfAbsent(node, n -> redis.getBucket(JobStreams.alive(n), StringCodec.INSTANCE).isExists());
+                alive.computeIfAbsent(node, n -> redis.getBucket(JobStreams.alive(n), Utf8Codec.INSTANCE).isExists());
             }
         }
         Set<String> missing = new HashSet<>();
@@ -143,7 +143,7 @@ public final class NodeLiveness implements AutoCloseable {
         });
         long deleted = 0;
         for (String node : missing) {
-            if (suspects.contains(node) && !redis.getBucket(JobStreams.alive(node), StringCodec.INSTANCE).isExists()) {
+            if (suspects.contains(node) && !redis.getBucket(JobStreams.alive(node), Utf8Codec.INSTANCE).isExists()) {
                 long n = forget(node);
                 deleted += n;
                 LOG.info("node {} has no heartbeat: removed its {} key(s) from Redis", node, n);
@@ -156,7 +156,7 @@ public final class NodeLiveness implements AutoCloseable {
     /** A dead node's keys deleted, and its entry out of the registry; @return how many keys */
     private long forget(String node) {
         long n = redis.getKeys().deleteByPattern(JobStreams.all(node));
-        redis.getScoredSortedSet(JobStreams.NODES, StringCodec.INSTANCE).remove(node);
+        redis.getScoredSortedSet(JobStreams.NODES, Utf8Codec.INSTANCE).remove(node);
         return n;
     }
 
@@ -179,7 +179,7 @@ public final class NodeLiveness implements AutoCloseable {
         }
         try {
             redis.getBucket(JobStreams.alive(nodeId)).delete();
-            redis.getScoredSortedSet(JobStreams.NODES, StringCodec.INSTANCE).remove(nodeId);
+            redis.getScoredSortedSet(JobStreams.NODES, Utf8Codec.INSTANCE).remove(nodeId);
         } catch (RuntimeException e) {
             LOG.debug("removing the heartbeat: {}", e.toString());
         }

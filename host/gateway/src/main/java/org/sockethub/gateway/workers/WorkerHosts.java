@@ -10,8 +10,8 @@ import java.util.function.Supplier;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamConsumer;
-import org.redisson.client.codec.StringCodec;
 import org.sockethub.jobs.JobStreams;
+import org.sockethub.jobs.Utf8Codec;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -62,7 +62,7 @@ public final class WorkerHosts implements AutoCloseable {
 
     /** @return the worker hosts found dead at this look */
     synchronized List<String> look() {
-        List<Object> out = redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_ONLY, JobStreams.STALE_SCRIPT,
+        List<Object> out = redis.getScript(Utf8Codec.INSTANCE).eval(RScript.Mode.READ_ONLY, JobStreams.STALE_SCRIPT,
                 RScript.ReturnType.LIST, List.of(JobStreams.WORKER_HOSTS));
         Set<String> now = new HashSet<>();
         out.forEach(h -> now.add(String.valueOf(h)));
@@ -70,7 +70,7 @@ public final class WorkerHosts implements AutoCloseable {
         now.removeAll(handled);
         List<String> dead = new java.util.ArrayList<>();
         for (String host : stale.longEnough(now)) {
-            if (!redis.getBucket(JobStreams.alive(host), StringCodec.INSTANCE).isExists()) {
+            if (!redis.getBucket(JobStreams.alive(host), Utf8Codec.INSTANCE).isExists()) {
                 int answered = 0;
                 for (Lane lane : lanes.get()) {
                     for (StreamConsumer consumer : consumers(lane)) {
@@ -85,14 +85,14 @@ public final class WorkerHosts implements AutoCloseable {
                 LOG.warn("worker host {} stopped; {} job(s) it had taken from this node answered with an error", host, answered);
             }
         }
-        redis.getScript(StringCodec.INSTANCE).eval(RScript.Mode.READ_WRITE, FORGET, RScript.ReturnType.LONG,
+        redis.getScript(Utf8Codec.INSTANCE).eval(RScript.Mode.READ_WRITE, FORGET, RScript.ReturnType.LONG,
                 List.of(JobStreams.WORKER_HOSTS));
         return dead;
     }
 
     private List<StreamConsumer> consumers(Lane lane) {
         try {
-            return redis.<String, String>getStream(JobStreams.jobs(router.nodeId(), lane.name()), StringCodec.INSTANCE)
+            return redis.<String, String>getStream(JobStreams.jobs(router.nodeId(), lane.name()), Utf8Codec.INSTANCE)
                     .listConsumers(JobStreams.GROUP);
         } catch (RuntimeException e) {
             return List.of(); // no stream or group yet

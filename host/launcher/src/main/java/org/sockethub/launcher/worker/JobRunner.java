@@ -23,7 +23,6 @@ import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamCreateGroupArgs;
 import org.redisson.api.stream.StreamMessageId;
-import org.redisson.client.codec.StringCodec;
 import org.sockethub.api.Platform;
 import org.sockethub.api.PlatformDescriptor;
 import org.sockethub.api.PlatformInstance;
@@ -34,6 +33,7 @@ import org.sockethub.jobs.JobRequest;
 import org.sockethub.jobs.JobStreams;
 import org.sockethub.jobs.RedisPipeline;
 import org.sockethub.jobs.StreamReads;
+import org.sockethub.jobs.Utf8Codec;
 import org.sockethub.jobs.VerbTable;
 import org.sockethub.jobs.WorkerStart;
 import org.slf4j.Logger;
@@ -139,7 +139,7 @@ final class JobRunner {
         this.reader = new StreamReads.Reader(redis, jobs.getName());
         this.eventsKey = JobStreams.events(start.nodeId());
         this.writer = new RedisPipeline(redis);
-        this.scripts = redis.getScript(StringCodec.INSTANCE);
+        this.scripts = redis.getScript(Utf8Codec.INSTANCE);
         this.finishKeys = List.of(JobStreams.jobs(start.nodeId(), member.lane()), JobStreams.events(start.nodeId()));
         this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, member.concurrency()));
     }
@@ -469,7 +469,7 @@ final class JobRunner {
     private CompletableFuture<Object> finishInRedis(String entry, String answer) {
         String sha = finishSha;
         return writer.write(batch -> {
-            RScriptAsync script = batch.getScript(StringCodec.INSTANCE);
+            RScriptAsync script = batch.getScript(Utf8Codec.INSTANCE);
             return sha == null
                     ? script.evalAsync(RScript.Mode.READ_WRITE, JobStreams.FINISH_SCRIPT, RScript.ReturnType.LONG, finishKeys,
                             entry, answer, JobStreams.GROUP)
