@@ -26,7 +26,7 @@ class WorkerJvmTest {
         List<String> options = WorkerJvm.options(256, command(), List.of(), "dummy+feeds+metadata");
         assertTrue(options.contains("-XX:SharedArchiveFile=" + home.resolve("cds/worker-dummy+feeds+metadata.jsa")), options.toString());
         assertTrue(options.contains("-Xmx256m"));
-        assertTrue(options.contains("-XX:+UseSerialGC"));
+        assertTrue(options.contains("-XX:+UseSerialGC") && options.contains("-XX:NewRatio=1"), options.toString());
         assertTrue(options.contains("-XX:FreqInlineSize=100") && options.contains("-XX:InlineSmallCode=1000"), options.toString());
         assertTrue(options.contains("-XX:PerMethodTrapLimit=0"), options.toString());
     }
