@@ -45,10 +45,10 @@ public final class JobRouter implements AutoCloseable {
      * @param reruns how many more times it may run when a worker dies under it (idempotent verbs: once)
      * @param sealed the sealed job, kept for idempotent jobs (added again if Redis comes back empty), else {@code null}
      */
-    private record Pending(Lane lane, CompletableFuture<JobEvent> answer, ScheduledFuture<?> timeout,
+    private record Pending(Lane lane, CompletableFuture<JobEvent> answer,
                            CompletableFuture<StreamMessageId> entry, long started, int reruns, String sealed) {
         Pending withEntry(StreamMessageId again, int left) {
-            return new Pending(lane, answer, timeout, CompletableFuture.completedFuture(again), started, left, sealed);
+            return new Pending(lane, answer, CompletableFuture.completedFuture(again), started, left, sealed);
         }
     }
 
@@ -60,7 +60,10 @@ public final class JobRouter implements AutoCloseable {
     private final String nodeId;
     private final JobCodec codec;
     private final long timeoutMs;
+    private final long timeoutNanos;
     private final ScheduledExecutorService timers;
+    /** The sweep that times jobs out ({@link #expire}). */
+    private final ScheduledFuture<?> expiry;
     private final Consumer<JobEvent> pushes;
     private final Metrics metrics;
     private final Map<String, Pending> pending = new ConcurrentHashMap<>();
@@ -109,11 +112,14 @@ public final class JobRouter implements AutoCloseable {
         this.nodeId = nodeId;
         this.codec = codec;
         this.timeoutMs = timeoutMs;
+        this.timeoutNanos = TimeUnit.MILLISECONDS.toNanos(timeoutMs);
         this.timers = timers;
         this.pushes = pushes;
         this.pipeline = new RedisPipeline(redis);
         this.eventsKey = JobStreams.events(nodeId);
         this.events = new StreamReads.Reader(redis, eventsKey);
+        long every = expiryInterval(timeoutMs);
+        this.expiry = timers.scheduleWithFixedDelay(this::expire, every, every, TimeUnit.MILLISECONDS);
         readEvents();
     }
 
@@ -256,15 +262,12 @@ public final class JobRouter implements AutoCloseable {
         return new Submission(CompletableFuture.completedFuture(JobEvent.failure(jobId, refusal)), CompletableFuture.completedFuture(null));
     }
 
-    /** A counted job: its timeout, its entry once added, and an error answer if it cannot be. */
+    /** A counted job: pending until answered or timed out ({@link #expire}), its entry once added, and an error answer if it cannot be. */
     private Submission track(Lane lane, String jobId, int reruns, String sealed,
                              java.util.function.Supplier<? extends CompletableFuture<?>> add) {
         CompletableFuture<JobEvent> answer = new CompletableFuture<>();
-        ScheduledFuture<?> timeout = timers.schedule(
-                () -> answerInstead(jobId, JobEvent.timeout(jobId, "Error: job timed out after " + timeoutMs + " ms")),
-                timeoutMs, TimeUnit.MILLISECONDS);
         CompletableFuture<StreamMessageId> entry = new CompletableFuture<>();
-        pending.put(jobId, new Pending(lane, answer, timeout, entry, System.nanoTime(), reruns, sealed));
+        pending.put(jobId, new Pending(lane, answer, entry, System.nanoTime(), reruns, sealed));
         add.get().whenComplete((id, error) -> {
             if (error != null) {
                 metrics.redisError();
@@ -550,6 +553,30 @@ public final class JobRouter implements AutoCloseable {
     }
 
     /**
+     * How often {@link #expire} looks for jobs past their timeout: a twentieth of the timeout,
+     * between 10 and 50 ms (a job is timed out at most that late).
+     */
+    static long expiryInterval(long timeoutMs) {
+        return Math.max(10, Math.min(50, timeoutMs / 20));
+    }
+
+    /**
+     * Times out the jobs pending for {@code jobs.timeoutMs} or longer. One sweep over the pending
+     * jobs every {@link #expiryInterval} instead of a timer per job: scheduling and cancelling a
+     * task per job on the timers' queue (a lock and a heap of every job in flight) cost ~2.5 % of
+     * the gateway's CPU under load (bench/README.md, 2026-12-07 (night)).
+     */
+    private void expire() {
+        long now = System.nanoTime();
+        for (Map.Entry<String, Pending> job : pending.entrySet()) {
+            if (now - job.getValue().started() >= timeoutNanos) {
+                String id = job.getKey();
+                answerInstead(id, JobEvent.timeout(id, "Error: job timed out after " + timeoutMs + " ms"));
+            }
+        }
+    }
+
+    /**
      * Answers a job on the worker's behalf (timeout, platform gone) and deletes its entry, so
      * that no worker runs, later, a job whose client already has its answer.
      */
@@ -569,7 +596,6 @@ public final class JobRouter implements AutoCloseable {
         if (waiting != null) {
             waiting.decrementAndGet();
         }
-        p.timeout().cancel(false);
         metrics.jobAnswered(p.lane().platformId(), switch (event.kind()) {
             case RESULT -> "result";
             case TIMEOUT -> "timeout";
@@ -694,6 +720,7 @@ public final class JobRouter implements AutoCloseable {
     @Override
     public void close() {
         running = false;
+        expiry.cancel(false);
         // the read under way ends within its BLOCK (1 s); abandoned, it would leave its connection to a
         // reconnect that the commands below could be queued behind (seconds at every shutdown)
         try {

@@ -325,8 +325,12 @@ class JobRouterRedisTest {
         router.close();
         router = new JobRouter(redis, node, codec, 1_000, 1_000, timers, pushes::add, org.sockethub.gateway.ops.Metrics.NONE);
         Lane lane = Lane.of("dummy");
+        long submitted = System.nanoTime();
         CompletableFuture<JobEvent> answer = router.submit(lane, JobRequest.of("j1", "s1", "dummy", json("{\"type\":\"hang\"}"), null));
         JobEvent event = answer.get(5, TimeUnit.SECONDS);
+        long tookMs = TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - submitted);
+        assertTrue(tookMs >= 1_000, "not before its timeout: " + tookMs + " ms");
+        assertTrue(tookMs < 1_000 + JobRouter.expiryInterval(1_000) + 500, "soon after its timeout: " + tookMs + " ms");
         assertEquals(JobEvent.Kind.TIMEOUT, event.kind());
         assertEquals("Error: job timed out after 1000 ms", event.error());
         assertEquals(0, router.inFlight());
