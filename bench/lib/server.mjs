@@ -14,7 +14,7 @@ import { progress } from "./report.mjs";
 export const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 const BUILD = dirname(LAUNCHER);
-const RUNTIME_FILES = /^(cds|.*\.(jsa|log|lck|pid))$/; // written by running servers, not by the build
+const RUNTIME_FILES = /^(cds|tmp|.*\.(jsa|log|lck|pid))$/; // written by running servers (tmp: java.io.tmpdir), not by the build
 /** Newest modification time (ms) of the built server's files, or null while the launcher jar is missing. */
 function buildMtime() {
   if (!existsSync(LAUNCHER)) return null;
