@@ -1,6 +1,5 @@
 package org.sockethub.jobs;
 
-import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.security.GeneralSecurityException;
 import java.security.SecureRandom;
@@ -84,12 +83,24 @@ public final class JobCipher {
      * @return the wire form
      */
     public String encrypt(String plaintext) {
+        return encrypt(plaintext.getBytes(StandardCharsets.UTF_8));
+    }
+
+    /**
+     * @param plaintext bytes to protect (UTF-8 text, for {@link #decrypt(String)} to read back)
+     * @return the wire form
+     */
+    public String encrypt(byte[] plaintext) {
         try {
             byte[] iv = nextIv();
             Cipher cipher = encrypting.get();
             cipher.init(Cipher.ENCRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, iv));
-            byte[] sealed = cipher.doFinal(plaintext.getBytes(StandardCharsets.UTF_8));
-            return Base64.getEncoder().encodeToString(ByteBuffer.allocate(iv.length + sealed.length).put(iv).put(sealed).array());
+            // iv || ciphertext || tag in one array: the cipher writes after the iv
+            byte[] sealed = new byte[IV_BYTES + cipher.getOutputSize(plaintext.length)];
+            System.arraycopy(iv, 0, sealed, 0, IV_BYTES);
+            int written = cipher.doFinal(plaintext, 0, plaintext.length, sealed, IV_BYTES);
+            return Base64.getEncoder().encodeToString(written == sealed.length - IV_BYTES ? sealed
+                    : java.util.Arrays.copyOf(sealed, IV_BYTES + written));
         } catch (GeneralSecurityException e) {
             throw new IllegalStateException("AES-GCM unavailable", e);
         }
@@ -110,6 +121,15 @@ public final class JobCipher {
      * @throws IllegalArgumentException if the text was not sealed with this key or was altered
      */
     public String decrypt(String wire) {
+        return new String(open(wire), StandardCharsets.UTF_8);
+    }
+
+    /**
+     * @param wire the wire form
+     * @return the plaintext's bytes
+     * @throws IllegalArgumentException if the text was not sealed with this key or was altered
+     */
+    public byte[] open(String wire) {
         try {
             byte[] all = Base64.getDecoder().decode(wire);
             if (all.length < IV_BYTES + TAG_BITS / 8) {
@@ -117,7 +137,7 @@ public final class JobCipher {
             }
             Cipher cipher = decrypting.get();
             cipher.init(Cipher.DECRYPT_MODE, key, new GCMParameterSpec(TAG_BITS, all, 0, IV_BYTES));
-            return new String(cipher.doFinal(all, IV_BYTES, all.length - IV_BYTES), StandardCharsets.UTF_8);
+            return cipher.doFinal(all, IV_BYTES, all.length - IV_BYTES);
         } catch (javax.crypto.AEADBadTagException e) {
             throw new IllegalArgumentException("payload failed authentication", e);
         } catch (GeneralSecurityException e) {

@@ -8,7 +8,8 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 /**
  * Turns {@link JobRequest}s and {@link JobEvent}s into sealed stream entries and back: JSON by
  * Jackson, then {@link JobCipher}. Redisson only ever sees strings, which keeps it clear of
- * class loaders inside OSGi.
+ * class loaders inside OSGi. The JSON goes to the cipher and comes from it as UTF-8 bytes, with
+ * Jackson's byte-based generator and parser, without a String of it in between.
  */
 public final class JobCodec {
 
@@ -59,9 +60,9 @@ public final class JobCodec {
         return read(sealed, JobEvent.class);
     }
 
-    private static String write(Object value) {
+    private static byte[] write(Object value) {
         try {
-            return JSON.writeValueAsString(value);
+            return JSON.writeValueAsBytes(value);
         } catch (JsonProcessingException e) {
             throw new IllegalArgumentException("cannot serialise " + value.getClass().getSimpleName(), e);
         }
@@ -69,8 +70,8 @@ public final class JobCodec {
 
     private <T> T read(String sealed, Class<T> type) {
         try {
-            return JSON.readValue(cipher.decrypt(sealed), type);
-        } catch (JsonProcessingException e) {
+            return JSON.readValue(cipher.open(sealed), type);
+        } catch (java.io.IOException e) { // JsonProcessingException, as no I/O is done on a byte array
             throw new IllegalArgumentException("malformed " + type.getSimpleName(), e);
         }
     }

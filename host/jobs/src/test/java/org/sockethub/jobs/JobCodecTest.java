@@ -26,6 +26,20 @@ class JobCodecTest {
     }
 
     @Test
+    void anyTextRoundTrips() throws Exception {
+        JobCodec codec = new JobCodec(new JobCipher(JobCipher.newKey()));
+        // non-ASCII, a surrogate pair, control characters, and lone surrogates (JSON allows their escapes)
+        ObjectNode activity = (ObjectNode) json.readTree("{\"type\":\"send\",\"object\":{\"content\":"
+                + "\"é 日本語 \\ud83d\\ude00 \\u0000\\u001f \\ud800 x \\udfff \\\"q\\\" \\\\\"}}");
+        String content = activity.path("object").path("content").asText();
+        assertEquals("é 日本語 \uD83D\uDE00 \u0000\u001F \uD800 x \uDFFF \"q\" \\", content);
+        JobRequest back = codec.openRequest(codec.seal(JobRequest.of("dummy-3", "s1", "dummy", activity, null)));
+        assertEquals(activity, back.activity());
+        JobEvent result = codec.openEvent(codec.seal(JobEvent.result("dummy-3", activity)));
+        assertEquals(content, result.activity().path("object").path("content").asText());
+    }
+
+    @Test
     void eventsRoundTrip() {
         JobCodec codec = new JobCodec(new JobCipher(JobCipher.newKey()));
         JobEvent back = codec.openEvent(codec.seal(JobEvent.failure("dummy-2", "Error: boom")));
