@@ -37,9 +37,9 @@ public final class WorkerJvm {
         options.add("-XX:+UseSerialGC");
         options.add("-XX:MinHeapFreeRatio=10");
         options.add("-XX:MaxHeapFreeRatio=30");
-        // the young generation as large as the old (the default is half), as in bin/sockethub: a
-        // worker's young collections (~1.3 ms each, most of it fixed) ran ~25 times a second under
-        // load in an eden of 5 MB (bench/README.md, 2026-12-07 (night))
+        // the young generation as large as the old (the default is half): a worker's young
+        // collections (~1.3 ms each, most of it fixed) ran ~25 times a second under load in an
+        // eden of 5 MB (bench/README.md, 2026-12-07 (night))
         options.add("-XX:NewRatio=1");
         options.add("-Xss512k");
         options.add("-XX:TrimNativeHeapInterval=5000"); // give freed malloc memory (compiler arenas) back
