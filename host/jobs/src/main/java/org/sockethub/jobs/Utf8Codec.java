@@ -9,7 +9,7 @@ import org.redisson.client.protocol.Encoder;
  * Redisson's {@link StringCodec} (UTF-8), writing each value with {@link String#getBytes} instead
  * of Netty's character-by-character UTF-8 encoder: the same bytes reach Redis, but the JDK copies
  * an ASCII string's bytes at once (the sealed jobs and answers are base64). Netty's encoder was
- * 4-5 % of a worker's CPU under load (bench/README.md, 2026-12-07 (night) "GC and encoding").
+ * 4-5 % of a worker's CPU under load (bench/README.md, 2026-12-07 (night), "a machine that swings").
  * Decoding is StringCodec's.
  */
 public final class Utf8Codec extends StringCodec {
