@@ -159,7 +159,7 @@ public final class StreamReads {
     }
 
     /** A connection the pool hands over after its taker gave up goes back to it. */
-    private static void releaseWhenTaken(MasterSlaveEntry entry, CompletableFuture<RedisConnection> taking) {
+    static void releaseWhenTaken(MasterSlaveEntry entry, CompletableFuture<RedisConnection> taking) {
         taking.whenComplete((late, error) -> {
             if (late != null) {
                 entry.releaseWrite(late);
@@ -173,7 +173,7 @@ public final class StreamReads {
      * that could not be sent, after which Redis may still answer on it. (A read that succeeded
      * keeps its connection, see {@link Reader}.)
      */
-    private static void release(MasterSlaveEntry entry, RedisConnection connection, Throwable failure) {
+    static void release(MasterSlaveEntry entry, RedisConnection connection, Throwable failure) {
         boolean clean = failure instanceof RedisException
                 && !(failure instanceof org.redisson.client.RedisTimeoutException)
                 && !(failure instanceof org.redisson.client.RedisConnectionException);
@@ -192,7 +192,7 @@ public final class StreamReads {
         return cause instanceof RedisException r ? r : new RedisException(command.getName() + " failed: " + cause, cause);
     }
 
-    private static Throwable cause(Throwable e) {
+    static Throwable cause(Throwable e) {
         return e instanceof java.util.concurrent.CompletionException && e.getCause() != null ? e.getCause() : e;
     }
 

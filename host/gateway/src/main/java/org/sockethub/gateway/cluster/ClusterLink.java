@@ -21,7 +21,6 @@ import org.bouncycastle.crypto.macs.HMac;
 import org.bouncycastle.crypto.params.KeyParameter;
 import org.redisson.api.RScript;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamAddArgs;
 import org.sockethub.gateway.workers.Absences;
 import org.sockethub.jobs.ClusterSecret;
 import org.sockethub.jobs.JobCipher;
@@ -191,13 +190,11 @@ public final class ClusterLink implements AutoCloseable {
         String key = entryKey(platformId, actorId, scope);
         String claim = nodeId + " " + handle;
         held.remove(key, claim);
-        pipeline.write(batch -> batch.getScript(Utf8Codec.INSTANCE).evalAsync(key, RScript.Mode.READ_WRITE, RELEASE,
-                RScript.ReturnType.LONG, List.of(key), claim));
+        pipeline.write(key, RedisPipeline.EVAL_LONG, RELEASE, 1, key, claim);
     }
 
     private void renew() {
-        held.forEach((key, claim) -> pipeline.write(batch -> batch.getScript(Utf8Codec.INSTANCE).evalAsync(key,
-                RScript.Mode.READ_WRITE, RENEW, RScript.ReturnType.LONG, List.of(key), claim, Long.toString(ENTRY_TTL_MS))));
+        held.forEach((key, claim) -> pipeline.write(key, RedisPipeline.EVAL_LONG, RENEW, 1, key, claim, ENTRY_TTL_MS));
     }
 
     /**
@@ -215,7 +212,7 @@ public final class ClusterLink implements AutoCloseable {
             return CompletableFuture.failedFuture(e);
         }
         String key = JobStreams.events(node);
-        return pipeline.write(batch -> batch.<String, String>getStream(key).addAsync(StreamAddArgs.entry(FIELD, sealed)));
+        return pipeline.write(key, RedisPipeline.XADD, key, "*", FIELD, sealed);
     }
 
     /**
@@ -270,5 +267,6 @@ public final class ClusterLink implements AutoCloseable {
             }
         });
         held.clear();
+        pipeline.close();
     }
 }

@@ -531,7 +531,7 @@ public final class JobRouter implements AutoCloseable {
         });
         streams.remove(lane.name());
         String key = JobStreams.jobs(nodeId, lane.name());
-        pipeline.write(batch -> batch.getKeys().deleteAsync(key)); // after its jobs' adds
+        pipeline.write(key, RedisPipeline.DEL, key); // after its jobs' adds
         unanswered.remove(lane);
     }
 
@@ -628,8 +628,7 @@ public final class JobRouter implements AutoCloseable {
      */
     private CompletableFuture<StreamMessageId> add(Lane lane, String sealed) {
         String key = JobStreams.jobs(nodeId, lane.name());
-        return pipeline.write(batch -> batch.<String, String>getStream(key).addAsync(StreamAddArgs.entry(JobStreams.FIELD, sealed)))
-                .thenApply(StreamMessageId.class::cast);
+        return pipeline.write(key, RedisPipeline.XADD, key, "*", JobStreams.FIELD, sealed).thenApply(StreamMessageId.class::cast);
     }
 
     private RStream<String, String> stream(Lane lane) {
@@ -731,6 +730,7 @@ public final class JobRouter implements AutoCloseable {
             LOG.debug("the events read did not end in time: {}", e.toString());
         }
         pending.keySet().forEach(job -> answer(job, JobEvent.failure(job, "Error: server shutting down")));
+        pipeline.close();
         try {
             for (String key : redis.getKeys().getKeysByPattern(JobStreams.all(nodeId))) {
                 redis.getKeys().delete(key);

@@ -17,10 +17,8 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
 import org.redisson.api.RScript;
-import org.redisson.api.RScriptAsync;
 import org.redisson.api.RStream;
 import org.redisson.api.RedissonClient;
-import org.redisson.api.stream.StreamAddArgs;
 import org.redisson.api.stream.StreamCreateGroupArgs;
 import org.redisson.api.stream.StreamMessageId;
 import org.sockethub.api.Platform;
@@ -72,7 +70,8 @@ final class JobRunner {
     private final RScript scripts;
     /** The SHA of {@link JobStreams#FINISH_SCRIPT} in Redis's script cache, once loaded. */
     private volatile String finishSha;
-    private final List<Object> finishKeys;
+    /** The lane's jobs stream: the finishing script's first key, beside {@link #eventsKey}. */
+    private final String jobsKey;
     private final Semaphore slots;
     private final ExecutorService executor = Executors.newCachedThreadPool(r -> {
         Thread t = new Thread(r, "worker-job");
@@ -140,7 +139,7 @@ final class JobRunner {
         this.eventsKey = JobStreams.events(start.nodeId());
         this.writer = new RedisPipeline(redis);
         this.scripts = redis.getScript(Utf8Codec.INSTANCE);
-        this.finishKeys = List.of(JobStreams.jobs(start.nodeId(), member.lane()), JobStreams.events(start.nodeId()));
+        this.jobsKey = JobStreams.jobs(start.nodeId(), member.lane());
         this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, member.concurrency()));
     }
 
@@ -166,6 +165,7 @@ final class JobRunner {
         for (Instance instance : List.copyOf(instances.values())) {
             shutDown(instance, "Error: platform instance was shut down");
         }
+        writer.close();
     }
 
     /**
@@ -468,14 +468,10 @@ final class JobRunner {
      */
     private CompletableFuture<Object> finishInRedis(String entry, String answer) {
         String sha = finishSha;
-        return writer.write(batch -> {
-            RScriptAsync script = batch.getScript(Utf8Codec.INSTANCE);
-            return sha == null
-                    ? script.evalAsync(RScript.Mode.READ_WRITE, JobStreams.FINISH_SCRIPT, RScript.ReturnType.LONG, finishKeys,
-                            entry, answer, JobStreams.GROUP)
-                    : script.evalShaAsync(RScript.Mode.READ_WRITE, sha, RScript.ReturnType.LONG, finishKeys,
-                            entry, answer, JobStreams.GROUP);
-        }).exceptionallyCompose(error -> {
+        CompletableFuture<Object> finished = sha == null
+                ? writer.write(jobsKey, RedisPipeline.EVAL_LONG, JobStreams.FINISH_SCRIPT, 2, jobsKey, eventsKey, entry, answer, JobStreams.GROUP)
+                : writer.write(jobsKey, RedisPipeline.EVALSHA_LONG, sha, 2, jobsKey, eventsKey, entry, answer, JobStreams.GROUP);
+        return finished.exceptionallyCompose(error -> {
             if (sha == null || !String.valueOf(error).contains("NOSCRIPT")) {
                 return CompletableFuture.failedFuture(error);
             }
@@ -505,6 +501,6 @@ final class JobRunner {
     /** Puts an event that answers no job (a push, a rename) on the events stream, in order with the answers. */
     private CompletableFuture<Object> emit(JobEvent event) {
         String sealed = codec.seal(event);
-        return writer.write(batch -> batch.<String, String>getStream(eventsKey).addAsync(StreamAddArgs.entry(JobStreams.FIELD, sealed)));
+        return writer.write(eventsKey, RedisPipeline.XADD, eventsKey, "*", JobStreams.FIELD, sealed);
     }
 }
