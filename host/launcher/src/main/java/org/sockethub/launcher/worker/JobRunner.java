@@ -118,12 +118,13 @@ final class JobRunner {
      * @param descriptor the platform's descriptor
      * @param platform   the platform
      * @param redis      the worker's Redis client
+     * @param writer     the worker's writes to Redis, in order: every lane's answers and pushes
      * @param codec      seals and opens jobs and answers
      * @param timers     for job timeouts
      * @param leftBehind told which entries of its lane this runner read after {@link #drain} and will not run
      */
     JobRunner(WorkerStart start, WorkerStart.Member member, PlatformDescriptor descriptor, Platform platform,
-              RedissonClient redis, JobCodec codec, ScheduledExecutorService timers,
+              RedissonClient redis, RedisPipeline writer, JobCodec codec, ScheduledExecutorService timers,
               java.util.function.Consumer<List<StreamMessageId>> leftBehind) {
         this.leftBehind = leftBehind;
         this.start = start;
@@ -137,7 +138,7 @@ final class JobRunner {
         this.jobs = redis.getStream(JobStreams.jobs(start.nodeId(), member.lane()));
         this.reader = new StreamReads.Reader(redis, jobs.getName());
         this.eventsKey = JobStreams.events(start.nodeId());
-        this.writer = new RedisPipeline(redis);
+        this.writer = writer;
         this.scripts = redis.getScript(Utf8Codec.INSTANCE);
         this.jobsKey = JobStreams.jobs(start.nodeId(), member.lane());
         this.slots = new Semaphore(descriptor.persist() ? 64 : Math.max(1, member.concurrency()));
@@ -165,7 +166,6 @@ final class JobRunner {
         for (Instance instance : List.copyOf(instances.values())) {
             shutDown(instance, "Error: platform instance was shut down");
         }
-        writer.close();
     }
 
     /**

@@ -81,7 +81,8 @@ public final class WorkerMain {
         watchStdin(reader, onDrain);
 
         // Redis connects while Felix boots: the two are independent and each takes a few hundred ms.
-        // Each lane's blocking read holds a connection of the pool; answers and pushes need the others.
+        // Each lane's blocking read holds a connection of the pool, the writes of every lane (answers,
+        // pushes) share one more (a RedisPipeline), and the rest serve the odd command.
         // One I/O thread: it reads every lane's jobs and runs the verbs that never wait, and their
         // answers are then written on its own connections, with no other event loop to wake.
         int connections = start.members().size() + 3;
@@ -100,11 +101,12 @@ public final class WorkerMain {
         });
         timers.setRemoveOnCancelPolicy(true); // one timeout per job, cancelled when it completes
         JobCodec codec = new JobCodec(new JobCipher(Base64.getDecoder().decode(start.key())));
+        org.sockethub.jobs.RedisPipeline writer = new org.sockethub.jobs.RedisPipeline(redis);
         java.util.List<JobRunner> runners = new java.util.ArrayList<>();
         for (int i = 0; i < platforms.size(); i++) {
             WorkerStart.Member member = start.members().get(i);
             Platform platform = platforms.get(i);
-            runners.add(new JobRunner(start, member, platform.descriptor(), platform, redis, codec, timers,
+            runners.add(new JobRunner(start, member, platform.descriptor(), platform, redis, writer, codec, timers,
                     entries -> channel.left(member.lane(), entries)));
         }
         if (start.heartbeatMs() > 0) {
@@ -132,6 +134,7 @@ public final class WorkerMain {
             t.join();
         }
         log.info("worker for {} drained; exiting", start.name());
+        writer.close();
         redis.shutdown(0, 2, TimeUnit.SECONDS);
         Runtime.getRuntime().halt(0);
     }

@@ -52,6 +52,8 @@ class JobRunnerTest {
     private static String url;
     private static RedissonClient redis;
     private static ScheduledExecutorService timers;
+    /** As in a worker (WorkerMain): one pipeline for every lane's writes. */
+    private static org.sockethub.jobs.RedisPipeline writer;
     private static final byte[] KEY = new byte[32];
     private static final JobCodec CODEC = new JobCodec(new JobCipher(KEY));
 
@@ -116,10 +118,12 @@ class JobRunnerTest {
         // as a worker connects (WorkerMain): one I/O thread
         redis = RedisClients.connect(RedisTarget.single(url), 4, "job-runner-test", null, 1);
         timers = Executors.newSingleThreadScheduledExecutor();
+        writer = new org.sockethub.jobs.RedisPipeline(redis);
     }
 
     @AfterAll
     static void stop() throws Exception {
+        writer.close();
         redis.shutdown();
         timers.shutdownNow();
         if (server != null) {
@@ -140,7 +144,7 @@ class JobRunnerTest {
             WorkerStart.Member member = new WorkerStart.Member("probe", "probe", "file:probe.jar", JsonNodeFactory.instance.objectNode(), 10);
             WorkerStart start = new WorkerStart(Base64.getEncoder().encodeToString(KEY), RedisTarget.single(url), node, "probe",
                     List.of(member), "probe-" + node + "-1", 1_000, 10_000, JsonNodeFactory.instance.objectNode());
-            runner = new JobRunner(start, member, platform.descriptor(), platform, redis, CODEC, timers, left -> { });
+            runner = new JobRunner(start, member, platform.descriptor(), platform, redis, writer, CODEC, timers, left -> { });
             jobs = redis.getStream(JobStreams.jobs(node, "probe"));
             events = redis.getStream(JobStreams.events(node));
             thread = new Thread(() -> {
@@ -212,6 +216,20 @@ class JobRunnerTest {
                 }
             }
             assertEquals(0, lane.jobs.size(), "every entry acknowledged and deleted");
+        } finally {
+            RAN.clear();
+        }
+    }
+
+    @Test
+    void theLanesOfAWorkerShareOneWriterSoEachIsAnsweredWithinItsPool() throws Exception {
+        // the pool has 4 connections: two lanes' reads and one writer for both leave one for this test's
+        // commands (a writer per lane would take them all, and the test's commands would wait for ever)
+        try (Lane first = new Lane(false); Lane second = new Lane(false)) {
+            first.submit("first-1", "ann", "quick", "one");
+            second.submit("second-1", "bob", "slow", "two");
+            assertEquals(List.of("first-1"), first.answers(1).stream().map(JobEvent::job).toList());
+            assertEquals(List.of("second-1"), second.answers(1).stream().map(JobEvent::job).toList());
         } finally {
             RAN.clear();
         }
