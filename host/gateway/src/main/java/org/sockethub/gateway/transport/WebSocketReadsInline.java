@@ -1,11 +1,14 @@
 package org.sockethub.gateway.transport;
 
+import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.SelectionKey;
 import java.nio.channels.SocketChannel;
 import org.eclipse.jetty.io.ManagedSelector;
 import org.eclipse.jetty.io.SocketChannelEndPoint;
 import org.eclipse.jetty.server.Server;
 import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.util.BufferUtil;
 import org.eclipse.jetty.util.Callback;
 import org.eclipse.jetty.util.thread.Invocable;
 import org.eclipse.jetty.websocket.core.WebSocketConnection;
@@ -77,10 +80,32 @@ final class WebSocketReadsInline extends ServerConnector {
         private final long inlineReadNanos;
         /** Whether the last read took longer than {@link #inlineReadNanos} (then the next one is dispatched). */
         private volatile boolean backlog;
+        /** Whether the last fill found fewer bytes than the buffer had room for: the socket was empty then. */
+        private boolean drained;
 
         EndPoint(SocketChannel channel, ManagedSelector selector, SelectionKey key, ServerConnector connector, long inlineReadNanos) {
             super(channel, selector, key, connector.getScheduler());
             this.inlineReadNanos = inlineReadNanos;
+        }
+
+        /**
+         * A websocket connection's fill right after one that emptied the socket returns 0 without
+         * a system call: Jetty reads again after each message it hands on, and that read found
+         * nothing for one message at a time (half the host's reads, bench/README.md, 2026-12-07
+         * "one client's echo taken apart"). Jetty then waits for the selector, which reports the
+         * socket readable at once if bytes came in meanwhile (as Netty stops reading when a read
+         * did not fill its buffer).
+         */
+        @Override
+        public int fill(ByteBuffer buffer) throws IOException {
+            if (drained) {
+                drained = false;
+                return 0;
+            }
+            int room = BufferUtil.space(buffer);
+            int filled = super.fill(buffer);
+            drained = filled > 0 && filled < room && getConnection() instanceof WebSocketConnection;
+            return filled;
         }
 
         @Override
