@@ -17,7 +17,9 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.redisson.api.RedissonClient;
 import org.redisson.api.stream.StreamMessageId;
@@ -42,14 +44,23 @@ class RedisPipelineTest {
         server.close();
     }
 
-    private static String newKey() {
-        return "redis-pipeline-test:" + System.nanoTime();
+    private String key;
+    private RedisPipeline writer;
+
+    @BeforeEach
+    void open() {
+        key = "redis-pipeline-test:" + System.nanoTime();
+        writer = new RedisPipeline(redis);
+    }
+
+    @AfterEach
+    void close() {
+        writer.close();
+        redis.getKeys().delete(key, key + ":list");
     }
 
     @Test
     void scriptsAndStreamAddsKeepTheirOrder() throws Exception {
-        String key = newKey();
-        RedisPipeline writer = new RedisPipeline(redis);
         List<CompletableFuture<Object>> written = new ArrayList<>();
         int count = 3000;
         for (int i = 0; i < count; i++) {
@@ -65,14 +76,10 @@ class RedisPipelineTest {
         assertEquals(1L, written.get(0).get());
         assertInstanceOf(StreamMessageId.class, written.get(1).get());
         assertEquals(expectedOrder(count), order(key));
-        writer.close();
-        redis.getKeys().delete(key);
     }
 
     @Test
     void textGoesAsUtf8AndScriptsRunByTheirSha() throws Exception {
-        String key = newKey();
-        RedisPipeline writer = new RedisPipeline(redis);
         String script = "redis.call('XADD', KEYS[1], '*', 'm', ARGV[1]) return 7";
         String sha = redis.getScript(Utf8Codec.INSTANCE).scriptLoad(script);
         String text = "é ü 漢字 \uD83D\uDE00";
@@ -83,26 +90,19 @@ class RedisPipelineTest {
         assertTrue(String.valueOf(unknown.getCause()).contains("NOSCRIPT"), String.valueOf(unknown.getCause()));
         assertEquals(List.of(text), order(key));
         assertEquals(1L, writer.write(key, RedisPipeline.DEL, key).get(10, TimeUnit.SECONDS));
-        writer.close();
     }
 
     @Test
     void aFailingCommandFailsOnlyItsOwnWrite() throws Exception {
-        String key = newKey();
-        RedisPipeline writer = new RedisPipeline(redis);
         CompletableFuture<Object> bad = writer.write(key, RedisPipeline.EVAL_LONG, "return redis.error_reply('no')", 1, key);
         CompletableFuture<Object> good = writer.write(key, RedisPipeline.XADD, key, "*", "m", "x");
         assertThrows(ExecutionException.class, () -> bad.get(10, TimeUnit.SECONDS));
         good.get(10, TimeUnit.SECONDS);
         assertEquals(1, redis.getStream(key).size());
-        writer.close();
-        redis.getKeys().delete(key);
     }
 
     @Test
     void aBatchWithoutReplyFailsAtTheCommandTimeoutAndTheNextOneGoesThrough() throws Exception {
-        String key = newKey();
-        RedisPipeline writer = new RedisPipeline(redis);
         // Redis answers BLPOP only after 10 s: longer than the client's command timeout (3 s)
         long sent = System.nanoTime();
         CompletableFuture<Object> blocked = writer.write(key + ":list", RedisCommands.BLPOP_VALUE, key + ":list", 10);
@@ -112,14 +112,10 @@ class RedisPipelineTest {
         assertTrue(TimeUnit.NANOSECONDS.toMillis(System.nanoTime() - sent) >= 2_900);
         behind.get(10, TimeUnit.SECONDS);
         assertEquals(List.of("after"), order(key));
-        writer.close();
-        redis.getKeys().delete(key);
     }
 
     @Test
     void everyWriteIsAnsweredWhenItsConnectionIsKilledAndWritesGoThroughAgain() throws Exception {
-        String key = newKey();
-        RedisPipeline writer = new RedisPipeline(redis);
         writer.write(key, RedisPipeline.XADD, key, "*", "m", "before").get(10, TimeUnit.SECONDS); // its connection is kept
         killClients();
         boolean through = false;
@@ -135,8 +131,6 @@ class RedisPipelineTest {
         }
         assertTrue(through, "no write went through after the connection was killed");
         assertEquals("before", order(key).get(0));
-        writer.close();
-        assertEquals(1L, new RedisPipeline(redis).write(key, RedisPipeline.DEL, key).get(10, TimeUnit.SECONDS));
     }
 
     private static List<String> expectedOrder(int count) {

@@ -96,25 +96,30 @@ class WebSocketReadsInlineTest {
         }
     }
 
+    /** A websocket to the test server whose whole text messages go to {@code answers}. */
+    private static WebSocket openSocket(HttpClient client, int port, LinkedBlockingQueue<String> answers) throws Exception {
+        return client.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"), new WebSocket.Listener() {
+            private final StringBuilder text = new StringBuilder();
+
+            @Override
+            public CompletableFuture<?> onText(WebSocket socket, CharSequence data, boolean last) {
+                text.append(data);
+                if (last) {
+                    answers.add(text.toString());
+                    text.setLength(0);
+                }
+                socket.request(1);
+                return null;
+            }
+        }).get(10, TimeUnit.SECONDS);
+    }
+
     /** Opens {@code sockets} websockets and sends {@code each} messages on each, one round trip at a time. */
     private void talk(int port, int sockets, int each) throws Exception {
         HttpClient client = HttpClient.newHttpClient();
         for (int s = 0; s < sockets; s++) {
             LinkedBlockingQueue<String> answers = new LinkedBlockingQueue<>();
-            WebSocket ws = client.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"), new WebSocket.Listener() {
-                private final StringBuilder text = new StringBuilder();
-
-                @Override
-                public CompletableFuture<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                    text.append(data);
-                    if (last) {
-                        answers.add(text.toString());
-                        text.setLength(0);
-                    }
-                    socket.request(1);
-                    return null;
-                }
-            }).get(10, TimeUnit.SECONDS);
+            WebSocket ws = openSocket(client, port, answers);
             for (int i = 0; i < each; i++) {
                 ws.sendText("m" + s + "-" + i, true).get(10, TimeUnit.SECONDS);
                 assertEquals("m" + s + "-" + i, answers.poll(10, TimeUnit.SECONDS));
@@ -139,20 +144,7 @@ class WebSocketReadsInlineTest {
         int port = start(true, TimeUnit.SECONDS.toNanos(30));
         HttpClient client = HttpClient.newHttpClient();
         LinkedBlockingQueue<String> answers = new LinkedBlockingQueue<>();
-        WebSocket ws = client.newWebSocketBuilder().buildAsync(URI.create("ws://127.0.0.1:" + port + "/ws"), new WebSocket.Listener() {
-            private final StringBuilder text = new StringBuilder();
-
-            @Override
-            public CompletableFuture<?> onText(WebSocket socket, CharSequence data, boolean last) {
-                text.append(data);
-                if (last) {
-                    answers.add(text.toString());
-                    text.setLength(0);
-                }
-                socket.request(1);
-                return null;
-            }
-        }).get(10, TimeUnit.SECONDS);
+        WebSocket ws = openSocket(client, port, answers);
         List<String> sent = new java.util.ArrayList<>();
         for (int round = 0; round < 20; round++) {
             for (int i = 0; i < 25; i++) { // sent without waiting for the echoes
