@@ -186,13 +186,11 @@ public final class RedisPipeline {
             sendOn(entry, connection, writes, then);
             return;
         }
-        CompletableFuture<RedisConnection> taking = entry.connectionWriteOp(writes.get(0).command());
+        RedisCommand<?> first = writes.get(0).command();
         long timeoutMs = entry.getClient() != null ? entry.getClient().getCommandTimeout() : 3_000;
-        CompletableFuture<RedisConnection> waited = taking.isDone() ? taking : taking.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
-        waited.whenComplete((taken, notTaken) -> {
+        StreamReads.fromPool(entry, first, timeoutMs).whenComplete((taken, notTaken) -> {
             if (notTaken != null) {
-                StreamReads.releaseWhenTaken(entry, taking);
-                failAll(writes, new RedisException("no connection to Redis: " + StreamReads.cause(notTaken), StreamReads.cause(notTaken)));
+                failAll(writes, StreamReads.noConnection(first, StreamReads.cause(notTaken)));
                 then.run();
             } else {
                 sendOn(entry, taken, writes, then);

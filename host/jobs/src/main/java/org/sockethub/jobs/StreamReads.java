@@ -125,13 +125,9 @@ public final class StreamReads {
                 return result;
             }
             CompletableFuture<RedisConnection> taking = kept != null ? CompletableFuture.completedFuture(kept.connection())
-                    : entry.connectionWriteOp(command);
-            // a timer only when the pool has no connection at hand: one per read would wake the JDK's
-            // delay thread for every read
-            CompletableFuture<RedisConnection> waited = taking.isDone() ? taking : taking.copy().orTimeout(deadlineMs, TimeUnit.MILLISECONDS);
-            waited.whenComplete((connection, notTaken) -> {
+                    : fromPool(entry, command, deadlineMs);
+            taking.whenComplete((connection, notTaken) -> {
                 if (notTaken != null) {
-                    releaseWhenTaken(entry, taking);
                     result.completeExceptionally(noConnection(command, cause(notTaken)));
                     return;
                 }
@@ -158,13 +154,27 @@ public final class StreamReads {
         }
     }
 
-    /** A connection the pool hands over after its taker gave up goes back to it. */
-    static void releaseWhenTaken(MasterSlaveEntry entry, CompletableFuture<RedisConnection> taking) {
-        taking.whenComplete((late, error) -> {
-            if (late != null) {
-                entry.releaseWrite(late);
+    /**
+     * A connection of {@code entry}'s pool, or a failure once {@code timeoutMs} have passed without
+     * one; a connection the pool hands over after that goes back to it. A timer only when the pool
+     * has no connection at hand: one per command would wake the JDK's delay thread every time.
+     */
+    static CompletableFuture<RedisConnection> fromPool(MasterSlaveEntry entry, RedisCommand<?> command, long timeoutMs) {
+        CompletableFuture<RedisConnection> taking = entry.connectionWriteOp(command);
+        if (taking.isDone()) {
+            return taking;
+        }
+        CompletableFuture<RedisConnection> waited = taking.copy().orTimeout(timeoutMs, TimeUnit.MILLISECONDS);
+        waited.whenComplete((taken, notTaken) -> {
+            if (notTaken != null) {
+                taking.whenComplete((late, error) -> {
+                    if (late != null) {
+                        entry.releaseWrite(late);
+                    }
+                });
             }
         });
+        return waited;
     }
 
     /**
@@ -184,7 +194,7 @@ public final class StreamReads {
         }
     }
 
-    private static RedisException noConnection(RedisCommand<?> command, Throwable cause) {
+    static RedisException noConnection(RedisCommand<?> command, Throwable cause) {
         return new RedisException("no connection to Redis for " + command.getName() + ": " + cause, cause);
     }
 
